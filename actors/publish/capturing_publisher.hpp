@@ -1,0 +1,32 @@
+#pragma once
+
+#include "actors/publish/publisher.hpp"
+
+#include <mutex>
+#include <vector>
+
+namespace kfix::publish {
+
+/// Records every request in memory and publishes nothing (replay, eval,
+/// tests). Thread-safe.
+class capturing_publisher final : public publisher {
+public:
+  /// Stores `req`; returns publisher "captured", the branch, the
+  /// description and a sequence number as `mr_iid`.
+  [[nodiscard]] caf::expected<publication>
+  publish(const publish_request& req) override;
+
+  /// Every request so far, in order.
+  std::vector<publish_request> requests() const;
+
+  /// How many requests were captured.
+  size_t size() const;
+
+  void clear();
+
+private:
+  mutable std::mutex mtx_;
+  std::vector<publish_request> requests_;
+};
+
+} // namespace kfix::publish

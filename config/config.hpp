@@ -1,0 +1,157 @@
+#pragma once
+
+#include "messages/error.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace kfix {
+
+/// Caps and rules applied to every plan (config/policy.yaml).
+struct policy_config {
+  /// New memory limit at most this factor of the current one.
+  double max_memory_increase_factor = 2.0;
+  /// Absolute cap on a container's memory limit, in bytes.
+  int64_t max_memory_bytes = 16LL << 30;
+  /// Per-namespace overrides of the absolute cap, in bytes.
+  std::map<std::string, int64_t> namespace_max_memory_bytes;
+  /// Namespaces K-Fix never changes (kube-system and others).
+  std::vector<std::string> protected_namespaces{"kube-system"};
+  /// Server-side dry-run is mandatory when a cluster is configured.
+  bool require_dry_run = true;
+  /// Envs where merge requests may be auto-merged; prod never can.
+  std::vector<std::string> auto_merge_envs;
+
+  [[nodiscard]] caf::error validate() const;
+  int64_t memory_cap_for(const std::string& ns) const;
+};
+
+/// Sizing parameters of the memory rules (VPA/KRR-derived).
+struct sizing_config {
+  /// Limit bump after an OOM kill: max(limit * ratio, limit + min_bump,
+  /// peak * peak_margin).
+  double oom_bump_ratio = 1.25;
+  int64_t oom_min_bump_bytes = 100LL << 20;
+  double peak_margin = 1.15;
+  /// Memory pressure: size so the observed peak sits at this utilisation.
+  double pressure_target_utilization = 0.75;
+  /// Minimum raise of the limit under memory pressure.
+  double pressure_min_ratio = 1.2;
+  /// Request for the burstable plan: p95 of the sizing window * margin.
+  double request_margin = 1.15;
+
+  [[nodiscard]] caf::error validate() const;
+};
+
+struct kubernetes_config {
+  /// API server URL; empty: in-cluster, kubeconfig, or simulated.
+  std::string api_url;
+  std::string ca_file;
+  bool insecure_skip_tls_verify = false;
+  /// File with the bearer token, re-read on every request (rotation).
+  std::string token_file;
+  std::chrono::milliseconds timeout{5'000};
+};
+
+struct datadog_config {
+  /// us1 | us3 | us5 | eu | ap1 | ap2 | gov, or a full URL in `api_url`.
+  std::string site = "us1";
+  std::string api_url;
+  /// Sizing window for percentiles, and the short window.
+  std::chrono::hours sizing_window{24 * 7};
+  std::chrono::minutes short_window{60};
+  int max_log_events = 200;
+  std::chrono::milliseconds timeout{5'000};
+};
+
+struct gitlab_config {
+  /// e.g. https://gitlab.example.com; empty: the local-git publisher.
+  std::string url;
+  /// Default project when an incident names none.
+  std::string project;
+  std::string target_branch = "main";
+  /// Where manifests live inside the project ("" = the whole tree).
+  std::string manifests_path;
+  std::vector<std::string> labels{"k-fix"};
+  std::chrono::milliseconds timeout{10'000};
+};
+
+struct slack_config {
+  bool enabled = true;  // effective only with KFIX_SLACK_WEBHOOK_URL
+};
+
+struct simulation_config {
+  /// Datasets whose incidents' state/ answer the Kubernetes and Datadog
+  /// APIs when neither is configured.
+  std::vector<std::string> datasets{"datasets/samples"};
+  /// Single incident folders to simulate as well (replay).
+  std::vector<std::string> incidents;
+};
+
+/// Secrets, read only from KFIX_* variables, a .env file or mounted files.
+struct secrets {
+  std::string webhook_token;
+  std::string database_url;
+  std::string kubernetes_token;
+  std::string datadog_api_key;
+  std::string datadog_app_key;
+  std::string gitlab_token;
+  std::string slack_webhook_url;
+};
+
+struct server_settings {
+  std::string listen = "127.0.0.1:8080";
+  int threads = 2;
+  uint64_t body_limit = 1 << 20;
+  std::chrono::milliseconds read_timeout{10'000};
+  int max_connections = 512;
+};
+
+/// The whole agent configuration, after defaults, file and flags.
+struct agent_config {
+  server_settings server;
+  std::string database_url;  // from flags or secrets only
+  std::string state_dir = "state";
+  std::string policy_file = "config/policy.yaml";
+  /// Per-incident deadline for gathering context.
+  std::chrono::milliseconds context_deadline{8'000};
+  /// Deadline for one incident through the whole pipeline.
+  std::chrono::milliseconds incident_deadline{60'000};
+  kubernetes_config kubernetes;
+  datadog_config datadog;
+  gitlab_config gitlab;
+  slack_config slack;
+  simulation_config simulation;
+  sizing_config sizing;
+  policy_config policy;
+  secrets secret;
+
+  /// Whether the Kubernetes and Datadog APIs are simulated.
+  bool simulated_kubernetes() const;
+  bool simulated_datadog() const;
+
+  [[nodiscard]] caf::error validate() const;
+};
+
+/// Loads a YAML config file over the defaults. The error names the file and
+/// the field; a secret-looking key in the file is an error.
+[[nodiscard]] caf::expected<agent_config>
+load_config_file(const std::string& path, agent_config base = {});
+
+/// Loads config/policy.yaml-style files into `policy_config`.
+[[nodiscard]] caf::expected<policy_config>
+load_policy_file(const std::string& path);
+
+/// Reads secrets from the environment (KFIX_*), then a `.env` file in the
+/// working directory (not overriding the environment), then files in
+/// `secrets_dir` (Kubernetes Secret mounts: file `gitlab-token` for
+/// KFIX_GITLAB_TOKEN), and `KFIX_*_FILE` variables naming files.
+secrets load_secrets(const std::string& dotenv_path = ".env",
+                     const std::string& secrets_dir
+                     = "/var/run/secrets/kfix");
+
+} // namespace kfix

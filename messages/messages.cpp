@@ -1,0 +1,403 @@
+#include "messages/alert.hpp"
+#include "messages/context.hpp"
+#include "messages/incident.hpp"
+#include "messages/patch.hpp"
+#include "messages/plan.hpp"
+#include "messages/verdict.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <array>
+#include <utility>
+
+namespace kfix {
+
+namespace {
+
+template <class Enum, size_t N>
+std::optional<Enum>
+parse_enum(const std::array<std::pair<Enum, std::string_view>, N>& names,
+           std::string_view name) {
+  for (const auto& [value, text] : names)
+    if (text == name)
+      return value;
+  return std::nullopt;
+}
+
+template <class Enum, size_t N>
+std::string_view
+name_of(const std::array<std::pair<Enum, std::string_view>, N>& names,
+        Enum value) {
+  for (const auto& [candidate, text] : names)
+    if (candidate == value)
+      return text;
+  return "unknown";
+}
+
+constexpr std::array<std::pair<alert_type, std::string_view>, 14>
+  alert_type_names{{
+    {alert_type::oom_killed, "oom_killed"},
+    {alert_type::memory_pressure, "memory_pressure"},
+    {alert_type::cpu_throttling, "cpu_throttling"},
+    {alert_type::cpu_saturation, "cpu_saturation"},
+    {alert_type::hpa_maxed, "hpa_maxed"},
+    {alert_type::crash_loop, "crash_loop"},
+    {alert_type::error_rate, "error_rate"},
+    {alert_type::latency, "latency"},
+    {alert_type::image_pull, "image_pull"},
+    {alert_type::probe_failure, "probe_failure"},
+    {alert_type::pending_pods, "pending_pods"},
+    {alert_type::quota_exceeded, "quota_exceeded"},
+    {alert_type::ephemeral_storage, "ephemeral_storage"},
+    {alert_type::unknown, "unknown"},
+  }};
+
+constexpr std::array<std::pair<action_type, std::string_view>, 9>
+  action_type_names{{
+    {action_type::set_resources, "set_resources"},
+    {action_type::scale_replicas, "scale_replicas"},
+    {action_type::set_hpa, "set_hpa"},
+    {action_type::rollback, "rollback"},
+    {action_type::set_probe, "set_probe"},
+    {action_type::set_image, "set_image"},
+    {action_type::restart, "restart"},
+    {action_type::set_env, "set_env"},
+    {action_type::escalate, "escalate"},
+  }};
+
+constexpr std::array<std::pair<decision_kind, std::string_view>, 3>
+  decision_names{{
+    {decision_kind::fix, "fix"},
+    {decision_kind::escalate, "escalate"},
+    {decision_kind::no_action, "no_action"},
+  }};
+
+} // namespace
+
+// -- enums --------------------------------------------------------------------
+
+std::string_view to_string(alert_type type) {
+  return name_of(alert_type_names, type);
+}
+
+std::optional<alert_type> parse_alert_type(std::string_view name) {
+  return parse_enum(alert_type_names, name);
+}
+
+std::string_view to_string(action_type type) {
+  return name_of(action_type_names, type);
+}
+
+std::optional<action_type> parse_action_type(std::string_view name) {
+  return parse_enum(action_type_names, name);
+}
+
+std::string_view to_string(decision_kind kind) {
+  return name_of(decision_names, kind);
+}
+
+std::optional<decision_kind> parse_decision_kind(std::string_view name) {
+  return parse_enum(decision_names, name);
+}
+
+std::string_view to_string(source_status status) {
+  switch (status) {
+    case source_status::ok:
+      return "ok";
+    case source_status::partial:
+      return "partial";
+    case source_status::timeout:
+      return "timeout";
+    case source_status::error:
+      return "error";
+    case source_status::skipped:
+      return "skipped";
+  }
+  return "unknown";
+}
+
+std::string_view to_string(incident_stage stage) {
+  switch (stage) {
+    case incident_stage::received:
+      return "received";
+    case incident_stage::context:
+      return "context";
+    case incident_stage::planned:
+      return "planned";
+    case incident_stage::validated:
+      return "validated";
+    case incident_stage::published:
+      return "published";
+    case incident_stage::failed:
+      return "failed";
+    case incident_stage::closed:
+      return "closed";
+  }
+  return "unknown";
+}
+
+// -- accessors ----------------------------------------------------------------
+
+std::string workload_ref::display() const {
+  return kind + " " + ns + "/" + name;
+}
+
+const container_spec*
+workload_state::container(const std::string& name) const {
+  for (const auto& c : containers)
+    if (c.name == name)
+      return &c;
+  return nullptr;
+}
+
+const series_summary*
+context_bundle::find_metric(const std::string& metric,
+                            const std::string& container,
+                            const std::string& window) const {
+  for (const auto& s : metrics)
+    if (s.metric == metric && s.container == container && s.window == window)
+      return &s;
+  return nullptr;
+}
+
+std::string action::param(const std::string& key) const {
+  auto i = params.find(key);
+  return i == params.end() ? std::string{} : i->second;
+}
+
+std::string verdict::reasons() const {
+  std::string result;
+  for (const auto& c : checks) {
+    if (c.passed || c.skipped)
+      continue;
+    if (!result.empty())
+      result += "; ";
+    result += c.rule + ": " + c.detail;
+  }
+  return result;
+}
+
+// -- JSON ---------------------------------------------------------------------
+
+namespace {
+
+template <class T>
+void put_optional(nlohmann::json& j, const char* key,
+                  const std::optional<T>& x) {
+  if (x)
+    j[key] = *x;
+  else
+    j[key] = nullptr;
+}
+
+} // namespace
+
+void to_json(nlohmann::json& j, const workload_ref& x) {
+  j = {{"kind", x.kind}, {"namespace", x.ns}, {"name", x.name}};
+}
+
+void to_json(nlohmann::json& j, const enriched_alert& x) {
+  j = {{"delivery_id", x.delivery_id},
+       {"monitor_id", x.monitor_id},
+       {"cycle_key", x.cycle_key},
+       {"aggreg_key", x.aggreg_key},
+       {"transition", x.transition},
+       {"event_type", x.event_type},
+       {"priority", x.priority},
+       {"title", x.title},
+       {"date_ms", x.date_ms},
+       {"query", x.query},
+       {"metric", x.metric},
+       {"scope", x.scope},
+       {"comparator", x.comparator},
+       {"workload", x.workload},
+       {"pod", x.pod},
+       {"container", x.container},
+       {"cluster", x.cluster},
+       {"env", x.env},
+       {"team", x.team},
+       {"service", x.service},
+       {"tags", x.tags},
+       {"type", to_string(x.type)},
+       {"missing", x.missing}};
+  put_optional(j, "value", x.value);
+  put_optional(j, "threshold", x.threshold);
+  put_optional(j, "warn_threshold", x.warn_threshold);
+}
+
+void to_json(nlohmann::json& j, const source_report& x) {
+  j = {{"source", x.source},
+       {"status", to_string(x.status)},
+       {"reason", x.reason},
+       {"duration_ms", x.duration_ms}};
+}
+
+void to_json(nlohmann::json& j, const container_spec& x) {
+  j = {{"name", x.name},
+       {"image", x.image},
+       {"requests", x.requests},
+       {"limits", x.limits}};
+}
+
+void to_json(nlohmann::json& j, const workload_state& x) {
+  j = {{"ref", x.ref},
+       {"uid", x.uid},
+       {"resource_version", x.resource_version},
+       {"replicas", x.replicas},
+       {"max_surge", x.max_surge},
+       {"strategy", x.strategy},
+       {"revision", x.revision},
+       {"selector", x.selector},
+       {"containers", x.containers}};
+}
+
+void to_json(nlohmann::json& j, const container_status& x) {
+  j = {{"name", x.name},
+       {"restart_count", x.restart_count},
+       {"ready", x.ready},
+       {"state", x.state},
+       {"waiting_reason", x.waiting_reason},
+       {"last_termination_reason", x.last_termination_reason},
+       {"last_exit_code", x.last_exit_code},
+       {"last_finished_at", x.last_finished_at}};
+}
+
+void to_json(nlohmann::json& j, const pod_state& x) {
+  j = {{"name", x.name},
+       {"phase", x.phase},
+       {"node", x.node},
+       {"containers", x.containers}};
+}
+
+void to_json(nlohmann::json& j, const event_record& x) {
+  j = {{"type", x.type},
+       {"reason", x.reason},
+       {"message", x.message},
+       {"involved_kind", x.involved_kind},
+       {"involved_name", x.involved_name},
+       {"count", x.count},
+       {"last_seen", x.last_seen}};
+}
+
+void to_json(nlohmann::json& j, const quota_state& x) {
+  j = {{"name", x.name}, {"hard", x.hard}, {"used", x.used}};
+}
+
+void to_json(nlohmann::json& j, const series_summary& x) {
+  j = {{"metric", x.metric}, {"container", x.container},
+       {"window", x.window}, {"unit", x.unit},
+       {"samples", x.samples}, {"p50", x.p50},
+       {"p95", x.p95},       {"p99", x.p99},
+       {"max", x.max},       {"last", x.last}};
+}
+
+void to_json(nlohmann::json& j, const log_record& x) {
+  j = {{"timestamp", x.timestamp},
+       {"status", x.status},
+       {"service", x.service},
+       {"message", x.message}};
+}
+
+void to_json(nlohmann::json& j, const context_bundle& x) {
+  j = {{"workload_found", x.workload_found},
+       {"workload", x.workload},
+       {"pods", x.pods},
+       {"events", x.events},
+       {"quotas", x.quotas},
+       {"metrics", x.metrics},
+       {"logs", x.logs},
+       {"sources", x.sources}};
+}
+
+void to_json(nlohmann::json& j, const action& x) {
+  j = nlohmann::json::object();
+  j["action"] = to_string(x.type);
+  if (!x.container.empty())
+    j["container"] = x.container;
+  for (const auto& [key, value] : x.params)
+    j[key] = value;
+}
+
+void to_json(nlohmann::json& j, const plan& x) {
+  j = {{"id", x.id},
+       {"title", x.title},
+       {"actions", x.actions},
+       {"justification", x.justification},
+       {"expected_effect", x.expected_effect},
+       {"risk", x.risk},
+       {"alternatives", x.alternatives},
+       {"rollback", x.rollback},
+       {"confidence", x.confidence},
+       {"source", x.source}};
+}
+
+void to_json(nlohmann::json& j, const decision& x) {
+  j = {{"decision", to_string(x.kind)},
+       {"reason", x.reason},
+       {"plans", x.plans}};
+}
+
+void to_json(nlohmann::json& j, const file_change& x) {
+  j = {{"path", x.path}};
+}
+
+void to_json(nlohmann::json& j, const patch& x) {
+  j = {{"plan_id", x.plan_id},
+       {"files", x.files},
+       {"diff", x.diff},
+       {"k8s_patch", x.k8s_patch}};
+}
+
+void to_json(nlohmann::json& j, const check_result& x) {
+  j = {{"rule", x.rule},
+       {"passed", x.passed},
+       {"skipped", x.skipped},
+       {"detail", x.detail}};
+}
+
+void to_json(nlohmann::json& j, const verdict& x) {
+  j = {{"plan_id", x.plan_id}, {"accepted", x.accepted}, {"checks", x.checks}};
+}
+
+void to_json(nlohmann::json& j, const publication& x) {
+  j = {{"publisher", x.publisher},
+       {"url", x.url},
+       {"branch", x.branch},
+       {"commit", x.commit},
+       {"description_path", x.description_path},
+       {"mr_iid", x.mr_iid}};
+}
+
+void to_json(nlohmann::json& j, const incident_result& x) {
+  j = {{"incident_id", x.incident_id},
+       {"stage", to_string(x.stage)},
+       {"failure", x.failure},
+       {"workload", x.workload},
+       {"alert_type", x.alert_type},
+       {"alert",
+        {{"delivery_id", x.alert.delivery_id},
+         {"monitor_id", x.alert.monitor_id},
+         {"transition", x.alert.transition},
+         {"title", x.alert.title},
+         {"env", x.alert.env},
+         {"cluster", x.alert.cluster},
+         {"team", x.alert.team},
+         {"container", x.alert.container}}},
+       {"decision", to_string(x.decision.kind)},
+       {"decision_reason", x.decision.reason},
+       {"sources", x.context.sources},
+       {"plans", x.decision.plans},
+       {"verdicts", x.verdicts},
+       {"chosen_plan", x.chosen_plan},
+       {"duration_ms", x.duration_ms}};
+  if (x.patch)
+    j["patch"] = *x.patch;
+  else
+    j["patch"] = nullptr;
+  if (x.publication)
+    j["publication"] = *x.publication;
+  else
+    j["publication"] = nullptr;
+}
+
+} // namespace kfix

@@ -1,0 +1,46 @@
+#pragma once
+
+#include <nlohmann/json_fwd.hpp>
+
+#include <string>
+#include <vector>
+
+namespace kfix {
+
+/// A file of the GitOps repository, as read or as it would be written.
+struct repo_file {
+  std::string path;
+  std::string content;
+  /// The commit that last changed the file (GitLab's `last_commit_id`), if
+  /// known; publishers use it as an optimistic lock.
+  std::string last_commit_id;
+};
+
+/// One changed file.
+struct file_change {
+  std::string path;
+  std::string before;
+  std::string after;
+  std::string last_commit_id;
+};
+
+/// The concrete change that realises a plan.
+struct patch {
+  std::string plan_id;
+  std::vector<file_change> files;
+  /// Unified diff of every file change.
+  std::string diff;
+  /// Strategic-merge patch of the live workload, for the server dry-run.
+  std::string k8s_patch;
+};
+
+/// Where the GitOps files of a workload come from and go to.
+struct gitops_target {
+  std::string project;  // GitLab project path, e.g. shop/deploy
+  std::string target_branch = "main";
+};
+
+void to_json(nlohmann::json& j, const file_change& x);
+void to_json(nlohmann::json& j, const patch& x);
+
+} // namespace kfix

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# The kfix command line contract: --help everywhere, exit code 0 on
+# success, 2 on bad usage, 1 on failure, clear messages naming the file and
+# field.
+set -uo pipefail
+kfix=${1:?path to kfix}
+src=${2:?source dir}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+failures=0
+passes=0
+
+expect() {  # expect CODE DESCRIPTION -- command...
+  local want=$1 what=$2; shift 3
+  "$@" >"$work/out" 2>"$work/err"
+  local got=$?
+  if [ "$got" -ne "$want" ]; then
+    echo "FAIL: $what: exit $got, wanted $want"; sed 's/^/  | /' "$work/err" | head -5
+    failures=$((failures + 1))
+  else
+    passes=$((passes + 1))
+  fi
+}
+
+expect_text() {  # expect_text FILE PATTERN DESCRIPTION
+  if grep -qE "$2" "$1"; then passes=$((passes + 1)); else
+    echo "FAIL: $3: /$2/ not in output"; head -5 "$1" | sed 's/^/  | /'
+    failures=$((failures + 1)); fi
+}
+
+expect 0 "kfix --help" -- "$kfix" --help
+expect_text "$work/out" "serve" "top-level help lists serve"
+for sub in serve replay "config check"; do
+  # shellcheck disable=SC2086
+  expect 0 "kfix $sub --help" -- "$kfix" $sub --help
+done
+expect 2 "no subcommand" -- "$kfix"
+expect 2 "unknown subcommand" -- "$kfix" frobnicate
+expect 2 "unknown flag" -- "$kfix" serve --no-such-flag
+expect 2 "replay without a folder" -- "$kfix" replay
+expect 2 "replay of a missing folder" -- "$kfix" replay /nonexistent/incident
+
+# config check: defaults pass; a bad file names the file and field.
+expect 0 "config check on defaults" -- "$kfix" config check
+cat > bad.yaml <<'YAML'
+server:
+  listen: 127.0.0.1:8080
+  threads: many
+YAML
+expect 1 "config with a wrong type" -- "$kfix" --config bad.yaml config check
+expect_text "$work/err" "bad.yaml: server.threads" "error names file and field"
+cat > secret.yaml <<'YAML'
+gitlab:
+  token: glpat-123
+YAML
+expect 1 "config holding a secret" -- "$kfix" --config secret.yaml config check
+expect_text "$work/err" "secret.yaml: gitlab.token: secrets are never read" \
+  "secret in config refused"
+cat > unknown.yaml <<'YAML'
+datadog:
+  sight: eu
+YAML
+expect 1 "config with an unknown key" -- "$kfix" --config unknown.yaml config check
+expect_text "$work/err" "datadog.sight: unknown key" "unknown key named"
+
+# serve refuses a non-loopback address without a webhook token.
+expect 1 "serve on 0.0.0.0 without token" -- env -u KFIX_WEBHOOK_TOKEN \
+  "$kfix" serve --listen 0.0.0.0:0 --database-url postgresql://127.0.0.1:1/x
+expect_text "$work/err" "KFIX_WEBHOOK_TOKEN" "refusal names the token"
+
+# replay of a bundled incident succeeds offline, as JSON.
+cd "$src"
+expect 0 "replay --json of a sample" -- "$kfix" replay --json \
+  datasets/samples/oom-checkout-0314
+expect_text "$work/out" '"decision"' "replay JSON has a decision"
+expect_text "$work/out" '"sources"' "replay JSON has the sources"
+expect_text "$work/out" '"plans"' "replay JSON has the plans"
+
+echo "$passes passed, $failures failed"
+[ "$failures" -eq 0 ]
