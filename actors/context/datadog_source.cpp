@@ -15,9 +15,6 @@ using clock_type = std::chrono::steady_clock;
 
 constexpr auto metrics_source = "datadog.metrics";
 constexpr auto logs_source = "datadog.logs";
-/// The largest `page.limit` asked for.
-constexpr int max_page_limit = 100;
-
 /// A failed call: the report status and reason.
 struct failure {
   source_status status = source_status::error;
@@ -103,6 +100,7 @@ source_report fetch_metrics(http::client& client, const api_endpoint& api,
 source_report fetch_logs(http::client& client, const api_endpoint& api,
                          const std::string& base, const fetch_scope& scope,
                          const datadog_config& cfg,
+                         const datadog_limits& limits,
                          clock_type::time_point deadline,
                          std::vector<log_record>& out) {
   auto start = clock_type::now();
@@ -125,8 +123,8 @@ source_report fetch_logs(http::client& client, const api_endpoint& api,
                          start, now);
     }
     auto left = cap - out.size();
-    auto limit = static_cast<int>(
-      std::min<size_t>(left, static_cast<size_t>(max_page_limit)));
+    auto page_limit = static_cast<size_t>(std::max(limits.log_page_limit, 1));
+    auto limit = static_cast<int>(std::min(left, page_limit));
     auto req = base_request(api, base, deadline);
     req.method = "POST";
     req.url += "/api/v2/logs/events/search";
@@ -176,7 +174,8 @@ source_report fetch_logs(http::client& client, const api_endpoint& api,
 
 context_part fetch_datadog(http::client& client, const api_endpoint& api,
                            const fetch_scope& scope, const datadog_config& cfg,
-                           std::chrono::steady_clock::time_point deadline) {
+                           std::chrono::steady_clock::time_point deadline,
+                           const datadog_limits& limits) {
   context_part part;
   part.data.workload.ref = scope.workload;
   if (scope.workload.ns.empty()) {
@@ -192,8 +191,8 @@ context_part fetch_datadog(http::client& client, const api_endpoint& api,
     base.pop_back();
   part.reports.push_back(
     fetch_metrics(client, api, base, scope, cfg, deadline, part.data.metrics));
-  part.reports.push_back(
-    fetch_logs(client, api, base, scope, cfg, deadline, part.data.logs));
+  part.reports.push_back(fetch_logs(client, api, base, scope, cfg, limits,
+                                    deadline, part.data.logs));
   return part;
 }
 

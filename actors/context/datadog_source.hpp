@@ -8,6 +8,12 @@
 
 namespace kfix::context {
 
+/// Caps of the Datadog fetch beyond `datadog_config`.
+struct datadog_limits {
+  /// `page.limit` of a logs search page (Datadog allows up to 1000).
+  int log_page_limit = 100;
+};
+
 /// Reads the workload's metrics and logs from Datadog. Reports
 /// `datadog.metrics` (per-container summaries of working set, usage, RSS,
 /// memory limits and requests, restarts and CPU over the sizing window, and
@@ -20,6 +26,7 @@ namespace kfix::context {
 /// `timeout`. Never throws.
 context_part fetch_datadog(http::client& client, const api_endpoint& api,
                            const fetch_scope& scope, const datadog_config& cfg,
-                           std::chrono::steady_clock::time_point deadline);
+                           std::chrono::steady_clock::time_point deadline,
+                           const datadog_limits& limits = datadog_limits{});
 
 } // namespace kfix::context

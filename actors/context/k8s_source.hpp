@@ -16,13 +16,15 @@ struct k8s_limits {
   int max_pages = 10;
   size_t max_pods = 500;
   size_t max_events = 500;
-  /// Up to this many pods, events are listed per object with a
-  /// `fieldSelector`; beyond it, one namespace list is filtered here.
+  /// Up to this many pods (and nodes), events are listed per object with a
+  /// `fieldSelector`; beyond it, one list of the namespace (of `default` for
+  /// Node events) is filtered here.
   size_t max_event_queries_per_pod = 8;
 };
 
-/// Reads the alert's workload, its pods, their events and the namespace's
-/// quotas from the Kubernetes API. Reports `kubernetes.workload`,
+/// Reads the alert's workload, its pods, the events of the workload, its
+/// ReplicaSets, pods and their nodes, and the namespace's quotas from the
+/// Kubernetes API. Reports `kubernetes.workload`,
 /// `kubernetes.pods`, `kubernetes.events` and `kubernetes.quotas`: 403/404
 /// and other non-2xx answers become `error` reports with the Status message,
 /// network failures `error` or `timeout`; a 404 on the workload skips the

@@ -462,7 +462,8 @@ alert_facts facts_of(const enriched_alert& alert) {
 mr_content render_merge_request(const incident_result& r, const plan& chosen,
                                 const patch& p, const gitops_target& target,
                                 const std::vector<std::string>& base_labels) {
-  return render_merge_request(r, chosen, p, target, base_labels, {});
+  return render_merge_request(r, chosen, p, target, base_labels,
+                              facts_of(r.alert));
 }
 
 mr_content render_merge_request(const incident_result& r, const plan& chosen,

@@ -164,16 +164,16 @@ public:
     } else {
       services->publisher
         = std::make_shared<publish::local_git_publisher>(cfg->state_dir);
-      log::info("agent", "local-git-publisher",
-                {{"repositories", (std::filesystem::path{cfg->state_dir}
-                                   / "gitops")
-                                    .string()},
-                 {"merge_requests", (std::filesystem::path{cfg->state_dir}
-                                     / "merge-requests")
-                                      .string()}});
     }
     if (overrides.publisher)
       services->publisher = overrides.publisher;
+    else if (cfg->gitlab.url.empty())
+      log::info("agent", "local-git-publisher",
+                {{"repositories",
+                  (std::filesystem::path{cfg->state_dir} / "gitops").string()},
+                 {"merge_requests",
+                  (std::filesystem::path{cfg->state_dir} / "merge-requests")
+                    .string()}});
     if (overrides.make_store) {
       services->make_store = overrides.make_store;
     } else {
@@ -209,12 +209,18 @@ public:
       return caf::none;
     lookup_store_ = std::make_shared<locked_store>(services->make_store());
     auto lookup = lookup_store_;
-    auto intake = intake_;
-    auto sup = supervisor_;
+    // A weak handle: the server must not keep INTAKE alive at shutdown.
+    auto intake = caf::actor_cast<caf::actor_addr>(intake_);
     intake::webhook_auth auth;
     auth.token = cfg->secret.webhook_token;
     auto handler = intake::make_webhook_handler(
-      auth, [intake](submission_ptr sub) { caf::anon_send(intake, sub); },
+      auth,
+      [intake](submission_ptr sub) {
+        if (auto h = caf::actor_cast<intake_actor>(intake))
+          caf::anon_send(h, sub);
+        else
+          sub->respond(503, R"({"error":{"status":503,"message":"shutting down"}})");
+      },
       [lookup](int64_t id) { return lookup->incident_json(id); },
       [lookup]() { return lookup->ping(); });
     http::server_config scfg;

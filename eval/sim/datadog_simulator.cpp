@@ -102,8 +102,8 @@ struct datadog_simulator::impl {
     for (size_t i = 0; i < logs.size(); ++i) {
       auto& ev = logs[i];
       if (!ev.contains("id") || !ev["id"].is_string())
-        ev["id"] = "AQAAA" + base64url_encode("kfix-sim-log-"
-                                              + std::to_string(i));
+        ev["id"]
+          = "AQAAA" + base64url_encode("kfix-sim-log-" + std::to_string(i));
       if (!ev.contains("type"))
         ev["type"] = "log";
       auto ms = log_timestamp_ms(ev);
@@ -113,8 +113,8 @@ struct datadog_simulator::impl {
   }
 
   http::response serve(const http::request& req) const;
-  http::response metrics(const std::multimap<std::string, std::string>& q)
-    const;
+  http::response
+  metrics(const std::multimap<std::string, std::string>& q) const;
   http::response search_logs(const log_request& lr) const;
   http::response fault_response(int status, const std::string& path) const;
 };
@@ -241,8 +241,8 @@ http::response datadog_simulator::impl::metrics(
   const std::multimap<std::string, std::string>& q) const {
   for (auto name : {"from", "to", "query"})
     if (!query_value(q, name) || query_value(q, name)->empty())
-      return error_response(400, std::string{"Missing required parameter: "}
-                                   + name);
+      return error_response(400,
+                            std::string{"Missing required parameter: "} + name);
   auto seconds = [](const std::string& text) -> std::optional<int64_t> {
     if (auto n = parse_int(text))
       return n;
@@ -265,8 +265,8 @@ http::response datadog_simulator::impl::metrics(
   auto parsed = parse_metric_query(text);
   if (!parsed)
     return error_response(400, error_message(parsed.error()));
-  return make_json_response(200, evaluate_metric_query(text, *parsed, *from,
-                                                       *to, series));
+  return make_json_response(
+    200, evaluate_metric_query(text, *parsed, *from, *to, series));
 }
 
 http::response
@@ -308,10 +308,9 @@ datadog_simulator::impl::search_logs(const log_request& lr) const {
   if (!lr.cursor.empty()) {
     auto bytes = base64_decode(lr.cursor);
     auto doc = bytes ? json::parse(*bytes, nullptr, false) : json{};
-    if (!bytes || doc.is_discarded() || !doc.is_object()
-        || !doc.contains("ts") || !doc["ts"].is_number_integer()
-        || !doc.contains("n") || !doc["n"].is_number_unsigned()
-        || doc.value("sort", "") != lr.sort)
+    if (!bytes || doc.is_discarded() || !doc.is_object() || !doc.contains("ts")
+        || !doc["ts"].is_number_integer() || !doc.contains("n")
+        || !doc["n"].is_number_unsigned() || doc.value("sort", "") != lr.sort)
       return error_response(400, "Invalid cursor: " + lr.cursor);
     std::pair<int64_t, size_t> last{doc["ts"].get<int64_t>(),
                                     doc["n"].get<size_t>()};
@@ -322,12 +321,16 @@ datadog_simulator::impl::search_logs(const log_request& lr) const {
   json data = json::array();
   for (auto i = start; i < end; ++i)
     data.push_back(logs[hits[i].second]);
-  json request_key{{"q", lr.query}, {"from", lr.from}, {"to", lr.to},
-                   {"sort", lr.sort}, {"cursor", lr.cursor}};
-  json meta{{"elapsed", 1},
-            {"request_id", "pddv1ChZ" + base64url_encode(std::to_string(
-                                          fnv1a(request_key.dump())))},
-            {"status", "done"}};
+  json request_key{{"q", lr.query},
+                   {"from", lr.from},
+                   {"to", lr.to},
+                   {"sort", lr.sort},
+                   {"cursor", lr.cursor}};
+  json meta{
+    {"elapsed", 1},
+    {"request_id",
+     "pddv1ChZ" + base64url_encode(std::to_string(fnv1a(request_key.dump())))},
+    {"status", "done"}};
   json body{{"data", data}};
   if (end < hits.size()) {
     auto& last = hits[end - 1];
@@ -357,8 +360,7 @@ datadog_simulator::impl::search_logs(const log_request& lr) const {
 // -- datadog_simulator --------------------------------------------------------
 
 datadog_simulator::datadog_simulator(cluster_state state)
-  : impl_(std::make_unique<impl>(std::move(state))) {
-}
+  : impl_(std::make_unique<impl>(std::move(state))) {}
 
 datadog_simulator::~datadog_simulator() = default;
 
@@ -385,8 +387,8 @@ http::response datadog_simulator::handle(const http::request& req) const {
     std::this_thread::sleep_for(wait);
   if (failure)
     return impl_->fault_response(*failure, path);
-  if (!header_value(req, "dd-api-key") || !header_value(req,
-                                                        "dd-application-key"))
+  if (!header_value(req, "dd-api-key")
+      || !header_value(req, "dd-application-key"))
     return error_response(403, "Forbidden");
   auto resp = impl_->serve(req);
   if (resp.status == 404) {

@@ -16,7 +16,7 @@ struct log_query::node {
   enum class kind { all, term, conj, disj, negation };
   kind type = kind::all;
   // For terms.
-  std::string key;  // "" for free text; "@a.b" for attributes
+  std::string key; // "" for free text; "@a.b" for attributes
   std::string value;
   bool quoted = false;
   // For conj / disj / negation.
@@ -33,7 +33,7 @@ using node_ptr = std::unique_ptr<node>;
 struct token {
   enum class kind { word, lparen, rparen, minus };
   kind type = kind::word;
-  std::string text;  // unescaped; the value for `key:"value"`
+  std::string text; // unescaped; the value for `key:"value"`
   bool quoted = false;
   // A word `key:` directly followed by `(`.
   bool key_group = false;
@@ -137,8 +137,7 @@ caf::expected<std::vector<token>> tokenize(std::string_view text) {
 class parser {
 public:
   parser(std::vector<token> tokens, std::string_view text)
-    : tokens_(std::move(tokens)), text_(text) {
-  }
+    : tokens_(std::move(tokens)), text_(text) {}
 
   caf::expected<node_ptr> run() {
     if (tokens_.empty())
@@ -259,7 +258,7 @@ private:
       result->key = tok.key;
       result->value = tok.text;
     } else if (tok.quoted) {
-      result->value = tok.text;  // a phrase
+      result->value = tok.text; // a phrase
     } else {
       auto colon = tok.text.find(':');
       if (colon != std::string::npos && colon > 0) {
@@ -327,14 +326,13 @@ bool value_matches(const node& t, const json& value) {
         if (!bound)
           return false;
         auto o = std::string_view{op};
-        return o == ">=" ? v >= *bound
+        return o == ">="   ? v >= *bound
                : o == "<=" ? v <= *bound
                : o == ">"  ? v > *bound
                            : v < *bound;
       }
     }
-    if (pattern.size() > 2 && pattern.front() == '['
-        && pattern.back() == ']') {
+    if (pattern.size() > 2 && pattern.front() == '[' && pattern.back() == ']') {
       auto inner = pattern.substr(1, pattern.size() - 2);
       auto to = inner.find(" TO ");
       if (to == std::string::npos)
@@ -375,8 +373,8 @@ bool tag_matches(const node& t, const json& attrs) {
 
 bool term_matches(const node& t, const json& event) {
   static const json empty = json::object();
-  const auto& attrs = event.contains("attributes") ? event["attributes"]
-                                                   : empty;
+  const auto& attrs
+    = event.contains("attributes") ? event["attributes"] : empty;
   if (t.key.empty()) {
     auto message = attrs.contains("message") ? scalar_text(attrs["message"])
                                              : std::string{};
@@ -432,8 +430,7 @@ bool eval(const node& n, const json& event) {
 
 } // namespace
 
-log_query::log_query() : root_(std::make_unique<node>()) {
-}
+log_query::log_query() : root_(std::make_unique<node>()) {}
 
 log_query::~log_query() = default;
 
@@ -482,16 +479,16 @@ std::optional<int64_t> parse_log_time(const json& value, int64_t now_ms) {
         unit_ms = 1000;
         break;
       case 'm':
-        unit_ms = 60 * 1000;
+        unit_ms = int64_t{60} * 1000;
         break;
       case 'h':
-        unit_ms = 3600 * 1000;
+        unit_ms = int64_t{3600} * 1000;
         break;
       case 'd':
-        unit_ms = 86400 * 1000;
+        unit_ms = int64_t{86400} * 1000;
         break;
       case 'w':
-        unit_ms = 7 * 86400 * 1000LL;
+        unit_ms = int64_t{7} * 86400 * 1000;
         break;
       default:
         return std::nullopt;

@@ -43,8 +43,8 @@ caf::expected<metric_query> parse_one(std::string_view text) {
            && std::isalnum(static_cast<unsigned char>(text[agg_begin - 1])))
       --agg_begin;
     q.aggregator = to_lower(text.substr(agg_begin, agg_end - agg_begin));
-    if (q.aggregator != "avg" && q.aggregator != "sum"
-        && q.aggregator != "min" && q.aggregator != "max")
+    if (q.aggregator != "avg" && q.aggregator != "sum" && q.aggregator != "min"
+        && q.aggregator != "max")
       return parse_error(text, "unknown aggregator " + q.aggregator);
   }
   auto close = text.find('}', open);
@@ -90,8 +90,8 @@ caf::expected<metric_query> parse_one(std::string_view text) {
       if (args_end == std::string_view::npos)
         return parse_error(text, "missing ')'");
       if (name == "rollup") {
-        auto args = split(text.substr(name_end + 1, args_end - name_end - 1),
-                          ',');
+        auto args
+          = split(text.substr(name_end + 1, args_end - name_end - 1), ',');
         for (auto& a : args) {
           auto arg = std::string{trim(a)};
           if (arg.empty())
@@ -104,8 +104,7 @@ caf::expected<metric_query> parse_one(std::string_view text) {
         if (!q.rollup_method.empty() && q.rollup_method != "avg"
             && q.rollup_method != "sum" && q.rollup_method != "min"
             && q.rollup_method != "max" && q.rollup_method != "count")
-          return parse_error(text, "unknown rollup method "
-                                     + q.rollup_method);
+          return parse_error(text, "unknown rollup method " + q.rollup_method);
       }
       pos = args_end + 1;
       continue;
@@ -120,8 +119,8 @@ caf::expected<metric_query> parse_one(std::string_view text) {
       auto brace_end = text.find('}', brace);
       if (brace_end == std::string_view::npos)
         return parse_error(text, "missing '}' after by");
-      for (auto& key : split(text.substr(brace + 1, brace_end - brace - 1),
-                             ',')) {
+      for (auto& key :
+           split(text.substr(brace + 1, brace_end - brace - 1), ',')) {
         auto k = to_lower(trim(key));
         if (k.empty())
           return parse_error(text, "empty group-by key");
@@ -202,8 +201,8 @@ bool scope_matches(const std::vector<std::string>& scope,
                    const std::vector<std::string>& tags) {
   for (const auto& term : scope) {
     bool negated = !term.empty() && term[0] == '!';
-    auto pattern = negated ? std::string_view{term}.substr(1)
-                           : std::string_view{term};
+    auto pattern
+      = negated ? std::string_view{term}.substr(1) : std::string_view{term};
     bool found = std::any_of(tags.begin(), tags.end(), [&](const auto& t) {
       return glob_match_icase(pattern, t);
     });
@@ -217,9 +216,9 @@ json unit_json(std::string_view unit) {
   auto u = to_lower(unit);
   auto entry = [](const char* family, const char* name, const char* plural,
                   double scale, const char* short_name, int id) {
-    return json{{"family", family},       {"id", id},
-                {"name", name},           {"plural", plural},
-                {"scale_factor", scale},  {"short_name", short_name}};
+    return json{{"family", family},      {"id", id},
+                {"name", name},          {"plural", plural},
+                {"scale_factor", scale}, {"short_name", short_name}};
   };
   json primary;
   if (u == "byte" || u == "bytes")
@@ -253,8 +252,7 @@ json unit_json(std::string_view unit) {
   else if (u == "restart" || u == "restarts")
     primary = entry("general", "restart", "restarts", 1.0, "restart", 175);
   else if (!u.empty())
-    primary = entry("general", u.c_str(), (u + "s").c_str(), 1.0, u.c_str(),
-                    0);
+    primary = entry("general", u.c_str(), (u + "s").c_str(), 1.0, u.c_str(), 0);
   if (primary.is_null())
     return nullptr;
   return json::array({primary, nullptr});
@@ -273,8 +271,8 @@ json evaluate_metric_query(const std::string& query_text,
           == all_groups.end())
         all_groups.push_back(key);
     auto aggregator = q.aggregator.empty() ? std::string{"avg"} : q.aggregator;
-    auto rollup_method = q.rollup_method.empty() ? std::string{"avg"}
-                                                 : q.rollup_method;
+    auto rollup_method
+      = q.rollup_method.empty() ? std::string{"avg"} : q.rollup_method;
     struct group {
       std::vector<std::string> tags;
       // timestamp (s) -> values of the member series
@@ -314,8 +312,9 @@ json evaluate_metric_query(const std::string& query_text,
         if (ts < from_s || ts > to_s)
           continue;
         auto bucket = q.rollup_seconds > 0
-                        ? ts - ((ts % q.rollup_seconds) + q.rollup_seconds)
-                                 % q.rollup_seconds
+                        ? ts
+                            - ((ts % q.rollup_seconds) + q.rollup_seconds)
+                                % q.rollup_seconds
                         : ts;
         own[bucket].push_back(p[1].get<double>());
       }
@@ -341,9 +340,9 @@ json evaluate_metric_query(const std::string& query_text,
         terms.insert(g.tags.begin(), g.tags.end());
         scope = joined_key({terms.begin(), terms.end()});
       }
-      auto expression = (q.aggregator.empty() ? std::string{}
-                                              : q.aggregator + ":")
-                        + q.metric + "{" + scope + "}";
+      auto expression
+        = (q.aggregator.empty() ? std::string{} : q.aggregator + ":") + q.metric
+          + "{" + scope + "}";
       json entry{{"metric", q.metric},
                  {"display_name", q.metric},
                  {"expression", expression},

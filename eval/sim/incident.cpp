@@ -20,8 +20,8 @@ using problem_list = std::vector<std::string>;
 const std::map<std::string, std::set<std::string>>& action_params() {
   static const std::map<std::string, std::set<std::string>> params{
     {"set_resources",
-     {"container", "cpu_request", "cpu_limit", "memory_request",
-      "memory_limit", "ephemeral_storage_request", "ephemeral_storage_limit"}},
+     {"container", "cpu_request", "cpu_limit", "memory_request", "memory_limit",
+      "ephemeral_storage_request", "ephemeral_storage_limit"}},
     {"scale_replicas", {"replicas"}},
     {"set_hpa",
      {"min_replicas", "max_replicas", "target_cpu_utilization",
@@ -46,8 +46,9 @@ bool valid_id(std::string_view id) {
   };
   if (!ok_first(id[0]))
     return false;
-  return std::all_of(id.begin(), id.end(),
-                     [&](char c) { return ok_first(c) || c == '-'; });
+  return std::all_of(id.begin(), id.end(), [&](char c) {
+    return ok_first(c) || c == '-';
+  });
 }
 
 // JSON truthiness as Python sees it.
@@ -110,14 +111,14 @@ void check_incident_yaml(const nlohmann::json& doc, const std::string& folder,
   out.cluster = string_field(doc, "cluster", "cluster", false, problems);
   out.notes = string_field(doc, "notes", "notes", false, problems);
   // alert_type
-  out.alert_type = string_field(doc, "alert_type", "alert_type", true,
-                                problems);
+  out.alert_type
+    = string_field(doc, "alert_type", "alert_type", true, problems);
   if (!out.alert_type.empty() && !parse_alert_type(out.alert_type))
     problems.push_back("incident.yaml: alert_type: unknown type "
                        + out.alert_type);
   // received_at
-  out.received_at = string_field(doc, "received_at", "received_at", true,
-                                 problems);
+  out.received_at
+    = string_field(doc, "received_at", "received_at", true, problems);
   if (!out.received_at.empty()) {
     if (auto ms = parse_rfc3339_ms(out.received_at))
       out.received_at_s = *ms >= 0 ? *ms / 1000 : (*ms - 999) / 1000;
@@ -135,12 +136,12 @@ void check_incident_yaml(const nlohmann::json& doc, const std::string& folder,
     problems.push_back("incident.yaml: workload: must be a mapping");
   } else {
     const auto& wl = doc["workload"];
-    out.workload.kind = string_field(wl, "kind", "workload.kind", true,
-                                     problems);
-    out.workload.ns = string_field(wl, "namespace", "workload.namespace", true,
-                                   problems);
-    out.workload.name = string_field(wl, "name", "workload.name", true,
-                                     problems);
+    out.workload.kind
+      = string_field(wl, "kind", "workload.kind", true, problems);
+    out.workload.ns
+      = string_field(wl, "namespace", "workload.namespace", true, problems);
+    out.workload.name
+      = string_field(wl, "name", "workload.name", true, problems);
     const auto& kind = out.workload.kind;
     if (!kind.empty() && kind != "Deployment" && kind != "StatefulSet"
         && kind != "DaemonSet")
@@ -154,8 +155,8 @@ void check_incident_yaml(const nlohmann::json& doc, const std::string& folder,
     if (!g.is_object()) {
       problems.push_back("incident.yaml: gitops: must be a mapping");
     } else {
-      out.gitops.project = string_field(g, "project", "gitops.project", true,
-                                        problems);
+      out.gitops.project
+        = string_field(g, "project", "gitops.project", true, problems);
       auto branch = string_field(g, "target_branch", "gitops.target_branch",
                                  false, problems);
       if (!branch.empty())
@@ -171,8 +172,8 @@ void check_incident_yaml(const nlohmann::json& doc, const std::string& folder,
   } else {
     const auto& exp = doc["expected"];
     out.expected = exp;
-    auto decision = exp.contains("decision") ? exp["decision"]
-                                             : nlohmann::json{};
+    auto decision
+      = exp.contains("decision") ? exp["decision"] : nlohmann::json{};
     if (decision != "fix" && decision != "escalate" && decision != "no_action")
       problems.push_back(
         "incident.yaml: expected.decision: must be fix, escalate or no_action"
@@ -242,10 +243,13 @@ void check_alert_json(const std::string& text, problem_list& problems) {
 }
 
 void check_workload_object(const recorded_incident& inc,
-                           const cluster_state& state,
-                           const std::string& file, problem_list& problems) {
+                           const cluster_state& state, const std::string& file,
+                           problem_list& problems) {
+  // Only for a well-formed workload reference (its problems are reported).
   const auto& wl = inc.workload;
-  if (wl.kind.empty() || wl.name.empty())
+  if (wl.name.empty() || wl.ns.empty()
+      || (wl.kind != "Deployment" && wl.kind != "StatefulSet"
+          && wl.kind != "DaemonSet"))
     return;
   bool kind_seen = false;
   bool found = false;
@@ -254,8 +258,7 @@ void check_workload_object(const recorded_incident& inc,
       continue;
     kind_seen = true;
     const auto& md = obj["metadata"];
-    if (md.value("name", "") == wl.name
-        && md.value("namespace", "") == wl.ns)
+    if (md.value("name", "") == wl.name && md.value("namespace", "") == wl.ns)
       found = true;
   }
   if (!kind_seen)
@@ -325,11 +328,10 @@ std::string join(const problem_list& problems) {
   return result;
 }
 
-std::vector<fs::path> incident_dirs(const fs::path& dir,
-                                    std::error_code& err) {
+std::vector<fs::path> incident_dirs(const fs::path& dir, std::error_code& err) {
   std::vector<fs::path> result;
-  for (fs::directory_iterator it{dir, err}; !err && it != fs::directory_iterator{};
-       it.increment(err)) {
+  for (fs::directory_iterator it{dir, err};
+       !err && it != fs::directory_iterator{}; it.increment(err)) {
     std::error_code ignored;
     if (it->is_directory(ignored)
         && fs::exists(it->path() / "incident.yaml", ignored))
@@ -374,8 +376,9 @@ std::vector<std::string> check_expected_entry(const nlohmann::json& entry,
                      ? std::all_of(value.begin(), value.end(), ok)
                      : ok(value);
       if (!valid)
-        problems.push_back(where + ": probe must be liveness, readiness or "
-                                   "startup");
+        problems.push_back(where
+                           + ": probe must be liveness, readiness or "
+                             "startup");
     }
     if (value.is_object()) {
       if (value.empty())
@@ -388,7 +391,8 @@ std::vector<std::string> check_expected_entry(const nlohmann::json& entry,
         if (limit.is_string()) {
           if (!parse_quantity(limit.get<std::string>()))
             problems.push_back(where + ": " + key + "." + bound
-                               + " not a quantity: " + limit.get<std::string>());
+                               + " not a quantity: "
+                               + limit.get<std::string>());
         } else if (!limit.is_number()) {
           problems.push_back(where + ": " + key + "." + bound
                              + " not a quantity: " + limit.dump());
@@ -400,6 +404,12 @@ std::vector<std::string> check_expected_entry(const nlohmann::json& entry,
 }
 
 caf::expected<recorded_incident> load_incident(const fs::path& dir) {
+  cluster_state ignored;
+  return load_incident(dir, ignored);
+}
+
+caf::expected<recorded_incident> load_incident(const fs::path& dir,
+                                               cluster_state& state_out) {
   std::error_code err;
   if (!fs::is_directory(dir, err))
     return make_error(ec::invalid_input,
@@ -439,6 +449,7 @@ caf::expected<recorded_incident> load_incident(const fs::path& dir) {
   load_gitops(dir, result, problems);
   if (!problems.empty())
     return make_error(ec::invalid_input, join(problems));
+  state_out = std::move(*state);
   return result;
 }
 
@@ -455,8 +466,8 @@ load_dataset(const fs::path& dir) {
   for (const auto& sub : dirs) {
     auto inc = load_incident(sub);
     if (!inc)
-      return make_error(ec::invalid_input, folder_name(sub) + ": "
-                                             + error_message(inc.error()));
+      return make_error(ec::invalid_input,
+                        folder_name(sub) + ": " + error_message(inc.error()));
     result.push_back(std::move(*inc));
   }
   std::sort(result.begin(), result.end(),

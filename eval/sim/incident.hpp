@@ -1,5 +1,6 @@
 #pragma once
 
+#include "eval/sim/state.hpp"
 #include "messages/alert.hpp"
 #include "messages/error.hpp"
 #include "messages/patch.hpp"
@@ -50,6 +51,11 @@ struct recorded_incident {
 /// no_action".
 [[nodiscard]] caf::expected<recorded_incident>
 load_incident(const std::filesystem::path& dir);
+
+/// Like `load_incident`, and also hands back the `state/` it validated (so a
+/// caller that serves it does not parse it twice).
+[[nodiscard]] caf::expected<recorded_incident>
+load_incident(const std::filesystem::path& dir, cluster_state& state);
 
 /// Loads every incident folder (a sub-folder holding incident.yaml) of a
 /// dataset, sorted by id. The first bad incident fails the whole load, with

@@ -55,8 +55,7 @@ std::string merge_key(std::string_view field, std::string_view parent,
 }
 
 std::string merge_key_error(const json& item, const std::string& key) {
-  return "map: " + item.dump() + " does not contain declared merge key: "
-         + key;
+  return "map: " + item.dump() + " does not contain declared merge key: " + key;
 }
 
 json strip_directives(const json& value) {
@@ -78,8 +77,7 @@ json strip_directives(const json& value) {
 
 class merger {
 public:
-  explicit merger(std::string_view kind) : kind_(kind) {
-  }
+  explicit merger(std::string_view kind) : kind_(kind) {}
 
   // Returns nullopt when the map patch says `$patch: delete`.
   std::optional<json> merge_map(const json& original, const json& patch,
@@ -98,8 +96,8 @@ public:
           || starts_with(key, "$setElementOrder/"))
         continue;
       if (starts_with(key, "$deleteFromPrimitiveList/")) {
-        auto target = key.substr(std::string_view{"$deleteFromPrimitiveList/"}
-                                   .size());
+        auto target
+          = key.substr(std::string_view{"$deleteFromPrimitiveList/"}.size());
         if (!value.is_array())
           throw patch_failure{"invalid patch: " + key + " must be a list"};
         if (result.contains(target) && result[target].is_array()) {
@@ -116,17 +114,17 @@ public:
       if (value.is_null()) {
         result.erase(key);
       } else if (value.is_object()) {
-        auto merged = merge_map(result.contains(key) ? result[key]
-                                                     : json::object(),
-                                value, key, depth + 1);
+        auto merged
+          = merge_map(result.contains(key) ? result[key] : json::object(),
+                      value, key, depth + 1);
         if (merged)
           result[key] = std::move(*merged);
         else
           result.erase(key);
       } else if (value.is_array()) {
-        result[key] = merge_list(result.contains(key) ? result[key]
-                                                      : json::array(),
-                                 value, key, field, depth + 1);
+        result[key]
+          = merge_list(result.contains(key) ? result[key] : json::array(),
+                       value, key, field, depth + 1);
       } else {
         result[key] = value;
       }

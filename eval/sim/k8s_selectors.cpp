@@ -21,8 +21,7 @@ bool is_value_char(char c) {
 
 class label_parser {
 public:
-  explicit label_parser(std::string_view text) : text_(text) {
-  }
+  explicit label_parser(std::string_view text) : text_(text) {}
 
   caf::expected<std::vector<label_requirement>> run() {
     std::vector<label_requirement> result;
@@ -38,8 +37,9 @@ public:
       if (pos_ == text_.size())
         return result;
       if (text_[pos_] != ',')
-        return fail("found '" + rest_token() + "', expected: ',' or 'end of "
-                                               "string'");
+        return fail("found '" + rest_token()
+                    + "', expected: ',' or 'end of "
+                      "string'");
       ++pos_;
       skip_ws();
       if (pos_ == text_.size())
@@ -145,8 +145,8 @@ private:
     auto value = word(is_value_char);
     if (pos_ < text_.size() && text_[pos_] != ','
         && !std::isspace(static_cast<unsigned char>(text_[pos_])))
-      return fail("values[0][" + req.key + "]: Invalid value: \""
-                  + value + rest_token()
+      return fail("values[0][" + req.key + "]: Invalid value: \"" + value
+                  + rest_token()
                   + "\": a valid label must be an empty string or consist "
                     "of alphanumeric characters, '-', '_' or '.'");
     req.values.push_back(std::move(value));
@@ -156,7 +156,8 @@ private:
   static bool valid_key(const std::string& key) {
     // [prefix/]name, name 1-63 chars starting and ending alphanumeric.
     auto slash = key.find('/');
-    if (slash != std::string::npos && key.find('/', slash + 1) != std::string::npos)
+    if (slash != std::string::npos
+        && key.find('/', slash + 1) != std::string::npos)
       return false;
     auto name = slash == std::string::npos ? key : key.substr(slash + 1);
     if (name.empty() || name.size() > 63)
@@ -290,14 +291,14 @@ std::optional<std::string> field_value(std::string_view group,
     return string_at(obj, {"metadata", "name"});
   if (field == "metadata.namespace")
     return string_at(obj, {"metadata", "namespace"});
-  auto dotted = [&](std::string_view prefix, const char* object_key)
-    -> std::optional<std::string> {
+  auto dotted = [&](std::string_view prefix,
+                    const char* object_key) -> std::optional<std::string> {
     if (!starts_with(field, prefix))
       return std::nullopt;
     auto sub = std::string{field.substr(prefix.size())};
-    static const char* keys[] = {"kind",      "namespace",       "name",
-                                 "uid",       "apiVersion",      "resourceVersion",
-                                 "fieldPath"};
+    static const char* keys[]
+      = {"kind",       "namespace",       "name",     "uid",
+         "apiVersion", "resourceVersion", "fieldPath"};
     for (auto key : keys)
       if (sub == key)
         return string_at(obj, {object_key, key});

@@ -95,8 +95,7 @@ std::vector<resource_info> builtin_resources() {
     r("networking.k8s.io", "v1", "ingresses", "Ingress", true, {"ing"}),
     r("networking.k8s.io", "v1", "networkpolicies", "NetworkPolicy", true,
       {"netpol"}),
-    r("storage.k8s.io", "v1", "storageclasses", "StorageClass", false,
-      {"sc"}),
+    r("storage.k8s.io", "v1", "storageclasses", "StorageClass", false, {"sc"}),
     r("metrics.k8s.io", "v1beta1", "pods", "PodMetrics", true),
     r("metrics.k8s.io", "v1beta1", "nodes", "NodeMetrics", false),
   };
@@ -253,8 +252,7 @@ json resource_details(const resource_info& res, const std::string& name) {
 
 // `deployments.apps "checkout"` or `pods` when there is no name.
 std::string subject(const resource_info& res, const std::string& name) {
-  return name.empty() ? res.qualified()
-                      : res.qualified() + " \"" + name + "\"";
+  return name.empty() ? res.qualified() : res.qualified() + " \"" + name + "\"";
 }
 
 constexpr const char* expired_message
@@ -347,14 +345,14 @@ void canonicalize_resources(json& obj, const std::string& kind) {
 
 struct field_error {
   std::string field;
-  std::string detail;  // "Invalid value: \"2Gi\": must be ..."
+  std::string detail; // "Invalid value: \"2Gi\": must be ..."
 };
 
 // Validation of the pod spec's resources, as the API server does it.
 // Returns a 400 message for malformed quantities, or the field errors.
-std::optional<std::string>
-validate_pod_spec(const json& obj, const std::string& kind,
-                  std::vector<field_error>& errors) {
+std::optional<std::string> validate_pod_spec(const json& obj,
+                                             const std::string& kind,
+                                             std::vector<field_error>& errors) {
   auto path = pod_spec_path(kind);
   if (path.empty())
     return std::nullopt;
@@ -374,13 +372,11 @@ validate_pod_spec(const json& obj, const std::string& kind,
       if (!c.is_object() || !c.contains("resources"))
         continue;
       const auto& res = c["resources"];
-      auto base = prefix + "." + list + "[" + std::to_string(i)
-                  + "].resources";
+      auto base = prefix + "." + list + "[" + std::to_string(i) + "].resources";
       std::map<std::string, std::pair<std::string, quantity>> requests;
       std::map<std::string, std::pair<std::string, quantity>> limits;
-      for (auto [part, target] :
-           {std::make_pair("requests", &requests),
-            std::make_pair("limits", &limits)}) {
+      for (auto [part, target] : {std::make_pair("requests", &requests),
+                                  std::make_pair("limits", &limits)}) {
         if (!res.is_object() || !res.contains(part) || res[part].is_null())
           continue;
         if (!res[part].is_object())
@@ -391,8 +387,9 @@ validate_pod_spec(const json& obj, const std::string& kind,
           auto text = quantity_text(value);
           auto q = parse_quantity(text);
           if (!q || value.is_null() || value.is_boolean())
-            return std::string{"quantities must match the regular expression "
-                               "'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"};
+            return std::string{
+              "quantities must match the regular expression "
+              "'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"};
           if (q->nanos < 0)
             errors.push_back(field_error{base + "." + part + "[" + name + "]",
                                          "Invalid value: \"" + to_string(*q)
@@ -408,11 +405,11 @@ validate_pod_spec(const json& obj, const std::string& kind,
         if (lim == limits.end())
           continue;
         if (compare(req.second, lim->second.second) > 0)
-          errors.push_back(field_error{
-            base + ".requests",
-            "Invalid value: \"" + to_string(req.second)
-              + "\": must be less than or equal to " + name + " limit of "
-              + to_string(lim->second.second)});
+          errors.push_back(
+            field_error{base + ".requests",
+                        "Invalid value: \"" + to_string(req.second)
+                          + "\": must be less than or equal to " + name
+                          + " limit of " + to_string(lim->second.second)});
       }
     }
   }
@@ -431,18 +428,18 @@ http::response invalid_response(const resource_info& res,
                           {"message", e.detail},
                           {"field", e.field}});
   }
-  auto aggregated = parts.size() == 1 ? parts.front()
-                                      : "[" + joined(parts, ", ") + "]";
+  auto aggregated
+    = parts.size() == 1 ? parts.front() : "[" + joined(parts, ", ") + "]";
   json details = json::object();
   details["name"] = name;
   if (!res.group.empty())
     details["group"] = res.group;
   details["kind"] = res.kind;
   details["causes"] = causes;
-  return k8s_simulator::status_response(
-    422, "Invalid",
-    res.qualified_kind() + " \"" + name + "\" is invalid: " + aggregated,
-    details);
+  return k8s_simulator::status_response(422, "Invalid",
+                                        res.qualified_kind() + " \"" + name
+                                          + "\" is invalid: " + aggregated,
+                                        details);
 }
 
 // Sums of the pod's effective requests and limits: max(sum of containers,
@@ -471,8 +468,7 @@ pod_usage usage_of(const json& spec) {
   auto read = [](const json& c, const char* part) {
     std::map<std::string, quantity> out;
     if (c.contains("resources") && c["resources"].is_object()
-        && c["resources"].contains(part)
-        && c["resources"][part].is_object())
+        && c["resources"].contains(part) && c["resources"][part].is_object())
       for (auto& [name, value] : c["resources"][part].items())
         if (auto q = parse_quantity(quantity_text(value)))
           out.emplace(name, *q);
@@ -514,7 +510,8 @@ pod_usage usage_of(const json& spec) {
 // -- continue tokens ----------------------------------------------------------
 
 std::string make_continue(const std::string& rv, const std::string& start) {
-  json token{{"v", "meta.k8s.io/v1"}, {"rv", parse_int(rv).value_or(0)},
+  json token{{"v", "meta.k8s.io/v1"},
+             {"rv", parse_int(rv).value_or(0)},
              {"start", start + std::string(1, '\0')}};
   return base64url_encode(token.dump());
 }
@@ -525,10 +522,10 @@ std::optional<std::string> read_continue(const std::string& token,
   if (!bytes)
     return std::nullopt;
   auto doc = json::parse(*bytes, nullptr, false);
-  if (doc.is_discarded() || !doc.is_object() || doc.value("v", "")
-                                                  != "meta.k8s.io/v1"
-      || !doc.contains("rv") || !doc["rv"].is_number_integer()
-      || !doc.contains("start") || !doc["start"].is_string())
+  if (doc.is_discarded() || !doc.is_object()
+      || doc.value("v", "") != "meta.k8s.io/v1" || !doc.contains("rv")
+      || !doc["rv"].is_number_integer() || !doc.contains("start")
+      || !doc["start"].is_string())
     return std::nullopt;
   if (doc["rv"].get<int64_t>() != parse_int(rv).value_or(0))
     return std::nullopt;
@@ -612,7 +609,7 @@ struct k8s_simulator::impl {
   http::response discovery(const std::vector<std::string>& segs) const;
   http::response resource_list(const std::string& group,
                                const std::string& version) const;
-  http::response get(const route& r, const http::request& req,
+  http::response get(const route& r,
                      const std::multimap<std::string, std::string>& q) const;
   http::response list(const route& r,
                       const std::multimap<std::string, std::string>& q) const;
@@ -620,8 +617,9 @@ struct k8s_simulator::impl {
                        const std::multimap<std::string, std::string>& q) const;
   http::response create(const route& r, const http::request& req,
                         const std::multimap<std::string, std::string>& q) const;
-  http::response pod_log(const route& r, const json& pod,
-                         const std::multimap<std::string, std::string>& q) const;
+  http::response
+  pod_log(const route& r, const json& pod,
+          const std::multimap<std::string, std::string>& q) const;
   void default_pod_resources(json& pod, const std::string& ns) const;
   std::optional<http::response> admit_pod(const json& pod,
                                           const std::string& ns) const;
@@ -695,8 +693,7 @@ k8s_simulator::impl::impl(cluster_state state) : logs(std::move(state.logs)) {
       json{{"apiVersion", "v1"},
            {"kind", "Namespace"},
            {"metadata",
-            {{"name", ns},
-             {"labels", {{"kubernetes.io/metadata.name", ns}}}}},
+            {{"name", ns}, {"labels", {{"kubernetes.io/metadata.name", ns}}}}},
            {"spec", {{"finalizers", {"kubernetes"}}}},
            {"status", {{"phase", "Active"}}}});
   }
@@ -762,7 +759,7 @@ k8s_simulator::impl::parse_route(const std::vector<std::string>& segs,
   r.res = res;
   if (rest.size() >= 2) {
     if (res->namespaced)
-      return std::nullopt;  // a namespaced resource needs its namespace
+      return std::nullopt; // a namespaced resource needs its namespace
     r.name = rest[1];
   }
   if (rest.size() == 3)
@@ -839,8 +836,7 @@ k8s_simulator::impl::fault_response(int status,
   if (status == 500)
     return status_response(500, "InternalError",
                            "Internal error occurred: injected fault",
-                           json{{"causes",
-                                 {{{"message", "injected fault"}}}}});
+                           json{{"causes", {{{"message", "injected fault"}}}}});
   if (status == 503)
     return status_response(503, "ServiceUnavailable",
                            "the server is currently unable to handle the "
@@ -875,7 +871,7 @@ http::response k8s_simulator::impl::serve(const http::request& req) const {
   if (method == "GET" || method == "HEAD") {
     if (r->name.empty())
       return list(*r, query);
-    return get(*r, req, query);
+    return get(*r, query);
   }
   if (method == "PATCH") {
     if (r->name.empty())
@@ -909,8 +905,8 @@ http::response k8s_simulator::impl::serve(const http::request& req) const {
 http::response
 k8s_simulator::impl::discovery(const std::vector<std::string>& segs) const {
   if (segs.empty()) {
-    json paths = json::array({"/api", "/api/v1", "/apis", "/healthz",
-                              "/livez", "/readyz", "/version"});
+    json paths = json::array({"/api", "/api/v1", "/apis", "/healthz", "/livez",
+                              "/readyz", "/version"});
     std::set<std::string> gvs;
     for (const auto& r : resources)
       if (!r.group.empty()) {
@@ -930,23 +926,23 @@ k8s_simulator::impl::discovery(const std::vector<std::string>& segs) const {
     return resp;
   }
   if (segs.size() == 1 && segs[0] == "version")
-    return make_json_response(200, json{{"major", "1"},
-                                        {"minor", "29"},
-                                        {"gitVersion", "v1.29.4"},
-                                        {"gitCommit",
-                                         "55019c83b0fd51ef4ced8c29eec2c4847f896e74"},
-                                        {"gitTreeState", "clean"},
-                                        {"buildDate", "2024-04-16T15:07:00Z"},
-                                        {"goVersion", "go1.21.9"},
-                                        {"compiler", "gc"},
-                                        {"platform", "linux/amd64"}});
-  if (segs.size() == 1 && segs[0] == "api")
     return make_json_response(
-      200, json{{"kind", "APIVersions"},
-                {"versions", {"v1"}},
-                {"serverAddressByClientCIDRs",
-                 {{{"clientCIDR", "0.0.0.0/0"},
-                   {"serverAddress", "10.0.0.1:6443"}}}}});
+      200, json{{"major", "1"},
+                {"minor", "29"},
+                {"gitVersion", "v1.29.4"},
+                {"gitCommit", "55019c83b0fd51ef4ced8c29eec2c4847f896e74"},
+                {"gitTreeState", "clean"},
+                {"buildDate", "2024-04-16T15:07:00Z"},
+                {"goVersion", "go1.21.9"},
+                {"compiler", "gc"},
+                {"platform", "linux/amd64"}});
+  if (segs.size() == 1 && segs[0] == "api")
+    return make_json_response(200,
+                              json{{"kind", "APIVersions"},
+                                   {"versions", {"v1"}},
+                                   {"serverAddressByClientCIDRs",
+                                    {{{"clientCIDR", "0.0.0.0/0"},
+                                      {"serverAddress", "10.0.0.1:6443"}}}}});
   if (segs.size() == 2 && segs[0] == "api" && segs[1] == "v1")
     return resource_list("", "v1");
   auto group_json = [&](const std::string& group) {
@@ -967,7 +963,8 @@ k8s_simulator::impl::discovery(const std::vector<std::string>& segs) const {
       if (!r.group.empty() && seen.insert(r.group).second)
         groups.push_back(group_json(r.group));
     return make_json_response(
-      200, json{{"kind", "APIGroupList"}, {"apiVersion", "v1"}, {"groups", groups}});
+      200,
+      json{{"kind", "APIGroupList"}, {"apiVersion", "v1"}, {"groups", groups}});
   }
   if (segs.size() == 2 && segs[0] == "apis") {
     for (const auto& r : resources)
@@ -996,8 +993,8 @@ k8s_simulator::impl::resource_list(const std::string& group,
                {"namespaced", r.namespaced},
                {"kind", r.kind},
                {"verbs",
-                {"create", "delete", "deletecollection", "get", "list",
-                 "patch", "update", "watch"}}};
+                {"create", "delete", "deletecollection", "get", "list", "patch",
+                 "update", "watch"}}};
     if (!r.short_names.empty())
       entry["shortNames"] = r.short_names;
     list.push_back(entry);
@@ -1014,19 +1011,15 @@ k8s_simulator::impl::resource_list(const std::string& group,
                           {"verbs", {"get", "patch", "update"}}});
     }
   }
-  return make_json_response(200,
-                            json{{"kind", "APIResourceList"},
-                                 {"apiVersion", "v1"},
-                                 {"groupVersion",
-                                  group.empty() ? version
-                                                : group + "/" + version},
-                                 {"resources", list}});
+  return make_json_response(
+    200, json{{"kind", "APIResourceList"},
+              {"apiVersion", "v1"},
+              {"groupVersion", group.empty() ? version : group + "/" + version},
+              {"resources", list}});
 }
 
-http::response
-k8s_simulator::impl::get(const route& r, const http::request& req,
-                         const std::multimap<std::string, std::string>& q) const {
-  (void) req;
+http::response k8s_simulator::impl::get(
+  const route& r, const std::multimap<std::string, std::string>& q) const {
   const auto* obj = find_object(*r.res, r.ns, r.name);
   if (obj == nullptr)
     return status_response(404, "NotFound",
@@ -1041,27 +1034,27 @@ k8s_simulator::impl::get(const route& r, const http::request& req,
       && (r.res->kind == "Deployment" || r.res->kind == "StatefulSet"
           || r.res->kind == "ReplicaSet")) {
     json md = json::object();
-    for (auto key : {"name", "namespace", "uid", "resourceVersion",
-                     "creationTimestamp"})
+    for (auto key :
+         {"name", "namespace", "uid", "resourceVersion", "creationTimestamp"})
       if ((*obj)["metadata"].contains(key))
         md[key] = (*obj)["metadata"][key];
     std::vector<std::string> selector;
     if (obj->contains("spec") && (*obj)["spec"].contains("selector")
         && (*obj)["spec"]["selector"].contains("matchLabels"))
       for (auto& [k, v] : (*obj)["spec"]["selector"]["matchLabels"].items())
-        selector.push_back(k + "=" + (v.is_string() ? v.get<std::string>()
-                                                    : v.dump()));
-    json scale{{"kind", "Scale"},
-               {"apiVersion", "autoscaling/v1"},
-               {"metadata", md},
-               {"spec", {{"replicas", obj->contains("spec")
-                                          ? (*obj)["spec"].value("replicas", 1)
-                                          : 1}}},
-               {"status",
-                {{"replicas", obj->contains("status")
-                                ? (*obj)["status"].value("replicas", 0)
-                                : 0},
-                 {"selector", joined(selector, ",")}}}};
+        selector.push_back(k + "="
+                           + (v.is_string() ? v.get<std::string>() : v.dump()));
+    json scale{
+      {"kind", "Scale"},
+      {"apiVersion", "autoscaling/v1"},
+      {"metadata", md},
+      {"spec",
+       {{"replicas",
+         obj->contains("spec") ? (*obj)["spec"].value("replicas", 1) : 1}}},
+      {"status",
+       {{"replicas",
+         obj->contains("status") ? (*obj)["status"].value("replicas", 0) : 0},
+        {"selector", joined(selector, ",")}}}};
     return make_json_response(200, scale);
   }
   return unknown_path_response();
@@ -1076,16 +1069,14 @@ http::response k8s_simulator::impl::list(
   if (auto text = query_value(q, "labelSelector")) {
     auto parsed = parse_label_selector(*text);
     if (!parsed)
-      return status_response(400, "BadRequest",
-                             error_message(parsed.error()),
+      return status_response(400, "BadRequest", error_message(parsed.error()),
                              json::object());
     labels = std::move(*parsed);
   }
   if (auto text = query_value(q, "fieldSelector")) {
     auto parsed = parse_field_selector(*text);
     if (!parsed)
-      return status_response(400, "BadRequest",
-                             error_message(parsed.error()),
+      return status_response(400, "BadRequest", error_message(parsed.error()),
                              json::object());
     fields = std::move(*parsed);
     for (const auto& f : fields)
@@ -1126,8 +1117,8 @@ http::response k8s_simulator::impl::list(
       continue;
     bool ok = true;
     for (const auto& f : fields) {
-      auto value = field_value(r.res->group, r.res->resource, obj, f.field)
-                     .value_or("");
+      auto value
+        = field_value(r.res->group, r.res->resource, obj, f.field).value_or("");
       if ((value == f.value) == f.negated) {
         ok = false;
         break;
@@ -1228,14 +1219,13 @@ http::response k8s_simulator::impl::patch(
   else
     outcome = json_patch(*stored, body);
   if (!outcome.value)
-    return status_response(outcome.status, reason_for(outcome.status),
-                           outcome.message,
-                           outcome.status == 422
-                             ? json{{"causes",
-                                     {{{"reason", "FieldValueInvalid"},
-                                       {"message", outcome.message},
-                                       {"field", "patch"}}}}}
-                             : json::object());
+    return status_response(
+      outcome.status, reason_for(outcome.status), outcome.message,
+      outcome.status == 422 ? json{{"causes",
+                                    {{{"reason", "FieldValueInvalid"},
+                                      {"message", outcome.message},
+                                      {"field", "patch"}}}}}
+                            : json::object());
   auto& patched = *outcome.value;
   if (!patched.is_object())
     return status_response(400, "BadRequest",
@@ -1251,13 +1241,12 @@ http::response k8s_simulator::impl::patch(
   if (name_of(patched) != r.name)
     return status_response(400, "BadRequest",
                            "the name of the object (" + name_of(patched)
-                             + ") does not match the name on the URL ("
-                             + r.name + ")",
+                             + ") does not match the name on the URL (" + r.name
+                             + ")",
                            json::object());
   if (r.res->namespaced && ns_of(patched) != r.ns)
     return status_response(400, "BadRequest",
-                           "the namespace of the object ("
-                             + ns_of(patched)
+                           "the namespace of the object (" + ns_of(patched)
                              + ") does not match the namespace on the URL ("
                              + r.ns + ")",
                            json::object());
@@ -1306,8 +1295,7 @@ void k8s_simulator::impl::default_pod_resources(json& pod,
         continue;
       if (item.contains("default") && item["default"].is_object())
         defaults.update(item["default"]);
-      if (item.contains("defaultRequest")
-          && item["defaultRequest"].is_object())
+      if (item.contains("defaultRequest") && item["defaultRequest"].is_object())
         default_requests.update(item["defaultRequest"]);
     }
   }
@@ -1328,9 +1316,8 @@ void k8s_simulator::impl::default_pod_resources(json& pod,
           res["limits"][name] = value;
       for (auto& [name, value] : res["limits"].items())
         if (!res["requests"].contains(name))
-          res["requests"][name] = default_requests.contains(name)
-                                    ? default_requests[name]
-                                    : value;
+          res["requests"][name]
+            = default_requests.contains(name) ? default_requests[name] : value;
       for (auto& [name, value] : default_requests.items())
         if (!res["requests"].contains(name))
           res["requests"][name] = value;
@@ -1364,8 +1351,9 @@ k8s_simulator::impl::admit_pod(const json& pod, const std::string& ns) const {
         if (!spec.contains(list) || !spec[list].is_array())
           continue;
         for (const auto& c : spec[list]) {
-          auto value_of = [&](const char* part,
-                              const std::string& res) -> std::optional<quantity> {
+          auto value_of
+            = [&](const char* part,
+                  const std::string& res) -> std::optional<quantity> {
             if (!c.contains("resources") || !c["resources"].contains(part)
                 || !c["resources"][part].contains(res))
               return std::nullopt;
@@ -1398,8 +1386,7 @@ k8s_simulator::impl::admit_pod(const json& pod, const std::string& ns) const {
                 else if (compare(*req, *limit_q) < 0)
                   violations.push_back("minimum " + res
                                        + " usage per Container is " + shown
-                                       + ", but request is "
-                                       + to_string(*req));
+                                       + ", but request is " + to_string(*req));
               }
             }
           }
@@ -1418,8 +1405,9 @@ k8s_simulator::impl::admit_pod(const json& pod, const std::string& ns) const {
     if (ns_of(rq) != ns)
       continue;
     if (rq.contains("spec")
-        && (rq["spec"].contains("scopes") || rq["spec"].contains("scopeSelector")))
-      continue;  // scoped quotas are not simulated
+        && (rq["spec"].contains("scopes")
+            || rq["spec"].contains("scopeSelector")))
+      continue; // scoped quotas are not simulated
     json hard = json::object();
     if (rq.contains("status") && rq["status"].contains("hard"))
       hard = rq["status"]["hard"];
@@ -1451,15 +1439,15 @@ k8s_simulator::impl::admit_pod(const json& pod, const std::string& ns) const {
         if (i != usage.limits.end())
           amount = i->second;
       }
-      (void) value;
+      (void)value;
       if (amount)
         requested.emplace(key, *amount);
     }
     auto quota_name = name_of(rq);
     if (!must_specify.empty())
-      return forbidden("failed quota: " + quota_name + ": must specify "
-                       + joined({must_specify.begin(), must_specify.end()},
-                                ","));
+      return forbidden(
+        "failed quota: " + quota_name + ": must specify "
+        + joined({must_specify.begin(), must_specify.end()}, ","));
     std::vector<std::string> req_parts;
     std::vector<std::string> used_parts;
     std::vector<std::string> hard_parts;
@@ -1480,10 +1468,10 @@ k8s_simulator::impl::admit_pod(const json& pod, const std::string& ns) const {
       }
     }
     if (!req_parts.empty())
-      return forbidden("exceeded quota: " + quota_name + ", requested: "
-                       + joined(req_parts, ",") + ", used: "
-                       + joined(used_parts, ",") + ", limited: "
-                       + joined(hard_parts, ","));
+      return forbidden("exceeded quota: " + quota_name
+                       + ", requested: " + joined(req_parts, ",")
+                       + ", used: " + joined(used_parts, ",")
+                       + ", limited: " + joined(hard_parts, ","));
   }
   return std::nullopt;
 }
@@ -1503,8 +1491,8 @@ http::response k8s_simulator::impl::create(
                            "dryRun: Unsupported value: \"" + *dry_run
                              + "\": supported values: \"All\"",
                            json::object());
-  auto type = media_type(header_value(req, "content-type").value_or(
-    "application/json"));
+  auto type = media_type(
+    header_value(req, "content-type").value_or("application/json"));
   json body;
   if (type == "application/json") {
     body = json::parse(req.body, nullptr, false);
@@ -1526,12 +1514,11 @@ http::response k8s_simulator::impl::create(
   auto api_version = str_at(body, "apiVersion");
   if ((!kind.empty() && kind != r.res->kind)
       || (!api_version.empty() && api_version != r.res->group_version()))
-    return status_response(
-      400, "BadRequest",
-      "the API version in the data (" + api_version
-        + ") does not match the expected API version ("
-        + r.res->group_version() + ")",
-      json::object());
+    return status_response(400, "BadRequest",
+                           "the API version in the data (" + api_version
+                             + ") does not match the expected API version ("
+                             + r.res->group_version() + ")",
+                           json::object());
   body["kind"] = r.res->kind;
   body["apiVersion"] = r.res->group_version();
   if (!body.contains("metadata") || !body["metadata"].is_object())
@@ -1581,18 +1568,18 @@ http::response k8s_simulator::impl::pod_log(
   auto container = query_value(q, "container").value_or("");
   if (container.empty()) {
     if (containers.size() > 1)
-      return status_response(
-        400, "BadRequest",
-        "a container name must be specified for pod " + r.name
-          + ", choose one of: [" + joined(containers, " ") + "]",
-        json::object());
+      return status_response(400, "BadRequest",
+                             "a container name must be specified for pod "
+                               + r.name + ", choose one of: ["
+                               + joined(containers, " ") + "]",
+                             json::object());
     if (!containers.empty())
       container = containers.front();
   } else if (std::find(containers.begin(), containers.end(), container)
              == containers.end()) {
     return status_response(400, "BadRequest",
-                           "container " + container
-                             + " is not valid for pod " + r.name,
+                           "container " + container + " is not valid for pod "
+                             + r.name,
                            json::object());
   }
   struct line {
@@ -1629,20 +1616,23 @@ http::response k8s_simulator::impl::pod_log(
     lines.push_back(line{ms, attrs.value("message", "")});
   }
   std::stable_sort(lines.begin(), lines.end(),
-                   [](const line& x, const line& y) { return x.ms < y.ms; });
+                   [](const line& x, const line& y) {
+                     return x.ms < y.ms;
+                   });
   if (auto since = query_value(q, "sinceSeconds")) {
     if (auto s = parse_int(*since); s && !lines.empty()) {
       auto cutoff = lines.back().ms - *s * 1000;
       lines.erase(std::remove_if(lines.begin(), lines.end(),
-                                 [&](const line& l) { return l.ms < cutoff; }),
+                                 [&](const line& l) {
+                                   return l.ms < cutoff;
+                                 }),
                   lines.end());
     }
   }
   if (auto tail = query_value(q, "tailLines")) {
-    if (auto n = parse_int(*tail); n && *n >= 0
-                                   && static_cast<size_t>(*n) < lines.size())
-      lines.erase(lines.begin(),
-                  lines.end() - static_cast<std::ptrdiff_t>(*n));
+    if (auto n = parse_int(*tail);
+        n && *n >= 0 && static_cast<size_t>(*n) < lines.size())
+      lines.erase(lines.begin(), lines.end() - static_cast<std::ptrdiff_t>(*n));
   }
   bool timestamps = query_value(q, "timestamps").value_or("") == "true";
   std::string body;
@@ -1653,8 +1643,8 @@ http::response k8s_simulator::impl::pod_log(
     body += '\n';
   }
   if (auto limit = query_value(q, "limitBytes")) {
-    if (auto n = parse_int(*limit); n && *n > 0
-                                    && static_cast<size_t>(*n) < body.size())
+    if (auto n = parse_int(*limit);
+        n && *n > 0 && static_cast<size_t>(*n) < body.size())
       body.resize(static_cast<size_t>(*n));
   }
   http::response resp;
@@ -1667,8 +1657,7 @@ http::response k8s_simulator::impl::pod_log(
 // -- k8s_simulator ------------------------------------------------------------
 
 k8s_simulator::k8s_simulator(cluster_state state)
-  : impl_(std::make_unique<impl>(std::move(state))) {
-}
+  : impl_(std::make_unique<impl>(std::move(state))) {}
 
 k8s_simulator::~k8s_simulator() = default;
 
@@ -1693,8 +1682,8 @@ http::response k8s_simulator::handle(const http::request& req) const {
   }
   if (wait.count() > 0)
     std::this_thread::sleep_for(wait);
-  auto resp = failure ? impl_->fault_response(*failure, req)
-                      : impl_->serve(req);
+  auto resp
+    = failure ? impl_->fault_response(*failure, req) : impl_->serve(req);
   if (resp.status == 404
       && resp.body.find("the server could not find the requested resource")
            != std::string::npos) {
@@ -1707,8 +1696,7 @@ http::response k8s_simulator::handle(const http::request& req) const {
   return resp;
 }
 
-void k8s_simulator::fail_path(std::string path_prefix, int status,
-                              int times) {
+void k8s_simulator::fail_path(std::string path_prefix, int status, int times) {
   std::lock_guard<std::mutex> guard{impl_->mtx};
   auto& faults = impl_->faults;
   faults.erase(std::remove_if(faults.begin(), faults.end(),
@@ -1751,12 +1739,9 @@ http::response k8s_simulator::status_response(int code,
                                               const std::string& reason,
                                               const std::string& message,
                                               const json& details) {
-  json body{{"kind", "Status"},
-            {"apiVersion", "v1"},
-            {"metadata", json::object()},
-            {"status", "Failure"},
-            {"message", message},
-            {"reason", reason}};
+  json body{{"kind", "Status"},           {"apiVersion", "v1"},
+            {"metadata", json::object()}, {"status", "Failure"},
+            {"message", message},         {"reason", reason}};
   if (!details.is_null())
     body["details"] = details;
   body["code"] = code;

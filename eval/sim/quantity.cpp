@@ -103,7 +103,8 @@ std::optional<quantity> parse_quantity(std::string_view text) {
       matched = true;
     }
   }
-  if (!matched && suffix.size() >= 2 && (suffix[0] == 'e' || suffix[0] == 'E')) {
+  if (!matched && suffix.size() >= 2
+      && (suffix[0] == 'e' || suffix[0] == 'E')) {
     auto rest = suffix.substr(1);
     bool neg_exp = false;
     if (rest[0] == '+' || rest[0] == '-') {
@@ -143,7 +144,7 @@ std::optional<quantity> parse_quantity(std::string_view text) {
       auto divisor = pow10(-scale);
       auto rounded = nanos / divisor;
       if (nanos % divisor != 0)
-        ++rounded;  // round up, as the API server does
+        ++rounded; // round up, as the API server does
       nanos = rounded;
     }
   }

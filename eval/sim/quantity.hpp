@@ -9,7 +9,7 @@
 /// comparison by value and the canonical form the API server returns.
 namespace kfix::sim {
 
-__extension__ typedef __int128 int128;
+__extension__ typedef __int128 int128; // NOLINT(modernize-use-using)
 
 /// A parsed quantity. The value is held exactly in units of 10^-9 (rounded
 /// up, as the API server does for finer values).

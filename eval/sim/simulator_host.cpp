@@ -39,13 +39,13 @@ void simulator_host::add_incident(const recorded_incident& incident,
                                 }),
                  entries_.end());
   entries_.push_back(std::move(e));
-  std::sort(entries_.begin(), entries_.end(),
-            [](const auto& x, const auto& y) { return x->id < y->id; });
+  std::sort(entries_.begin(), entries_.end(), [](const auto& x, const auto& y) {
+    return x->id < y->id;
+  });
 }
 
 std::shared_ptr<const simulator_host::entry>
-simulator_host::route(const http::request& req,
-                      http::request& stripped) const {
+simulator_host::route(const http::request& req, http::request& stripped) const {
   auto path = request_path(req);
   if (!starts_with(path, "/i/"))
     return nullptr;

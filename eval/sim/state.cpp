@@ -48,8 +48,8 @@ caf::error check_object(const nlohmann::json& obj, const std::string& where) {
   for (const char* key : {"labels", "annotations"})
     if (md.contains(key) && !md[key].is_null()) {
       if (!md[key].is_object())
-        return problem(where, std::string{"metadata."} + key
-                                + " must be a mapping");
+        return problem(where,
+                       std::string{"metadata."} + key + " must be a mapping");
       for (auto& [k, v] : md[key].items())
         if (!v.is_string())
           return problem(where, std::string{"metadata."} + key + "." + k
@@ -60,8 +60,7 @@ caf::error check_object(const nlohmann::json& obj, const std::string& where) {
 
 caf::error check_unique(const std::vector<nlohmann::json>& objects,
                         const std::string& file) {
-  std::set<std::tuple<std::string, std::string, std::string, std::string>>
-    seen;
+  std::set<std::tuple<std::string, std::string, std::string, std::string>> seen;
   for (const auto& obj : objects) {
     const auto& md = obj["metadata"];
     auto ns = md.contains("namespace") && md["namespace"].is_string()
@@ -130,8 +129,7 @@ parse_kubernetes_json(const std::string& text, const std::string& file) {
   for (size_t i = 0; i < doc.size(); ++i) {
     if (doc[i].is_null())
       continue;
-    if (auto err = check_object(doc[i], file + ": [" + std::to_string(i)
-                                          + "]"))
+    if (auto err = check_object(doc[i], file + ": [" + std::to_string(i) + "]"))
       return err;
     result.push_back(std::move(doc[i]));
   }
@@ -255,8 +253,8 @@ load_state(const std::filesystem::path& state_dir) {
   } else {
     return make_error(ec::invalid_input, "state/kubernetes.yaml: missing");
   }
-  auto metrics = read_text_file(state_dir / "metrics.json",
-                                "state/metrics.json");
+  auto metrics
+    = read_text_file(state_dir / "metrics.json", "state/metrics.json");
   if (!metrics)
     return metrics.error();
   auto series = parse_metrics_json(*metrics, "state/metrics.json");

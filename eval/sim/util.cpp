@@ -22,8 +22,7 @@ std::string to_lower(std::string_view text) {
 std::string_view trim(std::string_view text) {
   while (!text.empty() && std::isspace(static_cast<unsigned char>(text[0])))
     text.remove_prefix(1);
-  while (!text.empty()
-         && std::isspace(static_cast<unsigned char>(text.back())))
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
     text.remove_suffix(1);
   return text;
 }
@@ -117,7 +116,9 @@ bool glob_impl(std::string_view pattern, std::string_view text, Eq eq) {
 } // namespace
 
 bool glob_match(std::string_view pattern, std::string_view text) {
-  return glob_impl(pattern, text, [](char x, char y) { return x == y; });
+  return glob_impl(pattern, text, [](char x, char y) {
+    return x == y;
+  });
 }
 
 bool glob_match_icase(std::string_view pattern, std::string_view text) {
@@ -285,10 +286,9 @@ std::optional<int64_t> parse_rfc3339_ms(std::string_view text) {
   auto hour = digits(11, 2);
   auto minute = digits(14, 2);
   auto second = digits(17, 2);
-  if (!year || !month || !day || !hour || !minute || !second
-      || text[4] != '-' || text[7] != '-'
-      || (text[10] != 'T' && text[10] != 't') || text[13] != ':'
-      || text[16] != ':')
+  if (!year || !month || !day || !hour || !minute || !second || text[4] != '-'
+      || text[7] != '-' || (text[10] != 'T' && text[10] != 't')
+      || text[13] != ':' || text[16] != ':')
     return std::nullopt;
   static constexpr std::array<int, 12> month_days{31, 28, 31, 30, 31, 30,
                                                   31, 31, 30, 31, 30, 31};
@@ -349,12 +349,11 @@ std::string format_rfc3339_ms(int64_t ms) {
   unsigned d = 0;
   civil_from_days(days, y, m, d);
   char buf[40];
-  std::snprintf(buf, sizeof(buf), "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%03lldZ",
-                static_cast<long long>(y), m, d,
-                static_cast<long long>(rest / 3600),
-                static_cast<long long>((rest / 60) % 60),
-                static_cast<long long>(rest % 60),
-                static_cast<long long>(millis));
+  std::snprintf(
+    buf, sizeof(buf), "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%03lldZ",
+    static_cast<long long>(y), m, d, static_cast<long long>(rest / 3600),
+    static_cast<long long>((rest / 60) % 60), static_cast<long long>(rest % 60),
+    static_cast<long long>(millis));
   return buf;
 }
 
@@ -371,8 +370,8 @@ std::optional<int64_t> parse_int(std::string_view text) {
   if (!text.empty() && text[0] == '+')
     text.remove_prefix(1);
   int64_t value = 0;
-  auto [ptr, err] = std::from_chars(text.data(), text.data() + text.size(),
-                                    value);
+  auto [ptr, err]
+    = std::from_chars(text.data(), text.data() + text.size(), value);
   if (err != std::errc{} || ptr != text.data() + text.size() || text.empty())
     return std::nullopt;
   return value;
@@ -430,9 +429,9 @@ request_query(const http::request& req) {
     if (eq == std::string::npos)
       result.emplace(percent_decode(part, true), "");
     else
-      result.emplace(percent_decode(std::string_view{part}.substr(0, eq), true),
-                     percent_decode(std::string_view{part}.substr(eq + 1),
-                                    true));
+      result.emplace(
+        percent_decode(std::string_view{part}.substr(0, eq), true),
+        percent_decode(std::string_view{part}.substr(eq + 1), true));
   }
   return result;
 }

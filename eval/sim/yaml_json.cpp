@@ -36,8 +36,7 @@ std::string without_underscores(std::string_view text) {
   return result;
 }
 
-nlohmann::json integer_value(bool negative, std::string_view digits,
-                             int base) {
+nlohmann::json integer_value(bool negative, std::string_view digits, int base) {
   auto clean = without_underscores(digits);
   errno = 0;
   char* end = nullptr;
@@ -47,14 +46,14 @@ nlohmann::json integer_value(bool negative, std::string_view digits,
     return negative ? -d : d;
   }
   if (!negative) {
-    if (value <= static_cast<unsigned long long>(
-          std::numeric_limits<int64_t>::max()))
+    if (value
+        <= static_cast<unsigned long long>(std::numeric_limits<int64_t>::max()))
       return static_cast<int64_t>(value);
     return static_cast<uint64_t>(value);
   }
-  if (value <= static_cast<unsigned long long>(
-                 std::numeric_limits<int64_t>::max())
-                 + 1ULL)
+  if (value
+      <= static_cast<unsigned long long>(std::numeric_limits<int64_t>::max())
+           + 1ULL)
     return static_cast<int64_t>(0 - value);
   return -static_cast<double>(value);
 }
@@ -133,8 +132,8 @@ nlohmann::json convert(const YAML::Node& node, std::string_view file,
           || tag == "tag:yaml.org,2002:null") {
         auto value = resolve_plain_scalar(text);
         if (value.is_string())
-          throw YAML::ParserException(node.Mark(), "cannot resolve " + text
-                                                     + " as " + tag);
+          throw YAML::ParserException(node.Mark(),
+                                      "cannot resolve " + text + " as " + tag);
         return value;
       }
       // Unknown (application) tags: keep the text.
@@ -229,8 +228,7 @@ parse_yaml_documents(const std::string& text, std::string_view file) {
   } catch (const YAML::Exception& e) {
     return yaml_error(file, e);
   } catch (const std::exception& e) {
-    return make_error(ec::invalid_input,
-                      std::string{file} + ": " + e.what());
+    return make_error(ec::invalid_input, std::string{file} + ": " + e.what());
   }
 }
 
@@ -243,7 +241,8 @@ caf::expected<nlohmann::json> parse_yaml(const std::string& text,
     return nlohmann::json{};
   if (docs->size() > 1)
     return make_error(ec::invalid_input,
-                      std::string{file} + ": expected a single YAML document, got "
+                      std::string{file}
+                        + ": expected a single YAML document, got "
                         + std::to_string(docs->size()));
   return std::move(docs->front().value);
 }

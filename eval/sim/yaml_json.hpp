@@ -27,8 +27,8 @@ struct yaml_document {
 parse_yaml_documents(const std::string& text, std::string_view file);
 
 /// Parses a single-document YAML text (an empty text gives null).
-[[nodiscard]] caf::expected<nlohmann::json>
-parse_yaml(const std::string& text, std::string_view file);
+[[nodiscard]] caf::expected<nlohmann::json> parse_yaml(const std::string& text,
+                                                       std::string_view file);
 
 /// Resolves a plain (unquoted) YAML scalar to its typed JSON value.
 nlohmann::json resolve_plain_scalar(std::string_view text);

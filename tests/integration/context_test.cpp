@@ -483,46 +483,90 @@ TEST(ContextFetchScripted, MergeBothSources) {
 // -- against the simulators ---------------------------------------------------
 
 /// The Kubernetes and Datadog simulators of the sample incidents, each API
-/// behind its own HTTP server on 127.0.0.1 (port 0), and a curl client.
+/// behind its own HTTP server on 127.0.0.1 (port 0), and a curl client;
+/// loaded once per suite, faults cleared before every test.
 class ContextFetch : public ::testing::Test {
 protected:
-  void SetUp() override {
+  struct world {
+    sim::simulator_host host;
+    std::vector<sim::recorded_incident> incidents;
+    std::unique_ptr<http::server> k8s_server;
+    std::unique_ptr<http::server> dd_server;
+    std::shared_ptr<http::client> client;
+    std::string error;
+  };
+
+  static void SetUpTestSuite() {
+    shared_ = std::make_unique<world>();
+    auto& w = *shared_;
     auto samples
       = std::filesystem::path{KFIX_SOURCE_DIR} / "datasets" / "samples";
     for (const auto& id : {"oom-checkout-0314", "mem-pressure-orders-0402",
                            "oom-ledger-db-0519"}) {
       auto inc = sim::load_incident(samples / id);
-      ASSERT_TRUE(inc) << id << ": " << render(inc.error());
-      auto err = host_.add_incident(*inc);
-      ASSERT_FALSE(err) << id << ": " << render(err);
-      incidents_.push_back(std::move(*inc));
+      if (!inc) {
+        w.error = std::string{id} + ": " + render(inc.error());
+        return;
+      }
+      if (auto err = w.host.add_incident(*inc)) {
+        w.error = std::string{id} + ": " + render(err);
+        return;
+      }
+      w.incidents.push_back(std::move(*inc));
     }
+    auto* host = &w.host;
+    // Enough threads that requests delayed by a test (sleeping in their
+    // handler) never hold up the next test's requests.
+    http::server_config srv;
+    srv.threads = 16;
     auto k8s = http::start_server(
-      {}, http::sync_handler([this](const http::request& req) {
-        return host_.handle_kubernetes(req);
+      srv, http::sync_handler([host](const http::request& req) {
+        return host->handle_kubernetes(req);
       }));
-    ASSERT_TRUE(k8s) << render(k8s.error());
-    k8s_server_ = std::move(*k8s);
     auto dd = http::start_server(
-      {}, http::sync_handler([this](const http::request& req) {
-        return host_.handle_datadog(req);
+      srv, http::sync_handler([host](const http::request& req) {
+        return host->handle_datadog(req);
       }));
-    ASSERT_TRUE(dd) << render(dd.error());
-    dd_server_ = std::move(*dd);
+    if (!k8s || !dd) {
+      w.error = "cannot start the simulator servers";
+      return;
+    }
+    w.k8s_server = std::move(*k8s);
+    w.dd_server = std::move(*dd);
     http::client_config cfg;
     cfg.backoff_base = 10ms;
-    client_ = http::make_curl_client(cfg);
+    w.client = http::make_curl_client(cfg);
   }
 
-  void TearDown() override {
-    if (k8s_server_)
-      k8s_server_->stop();
-    if (dd_server_)
-      dd_server_->stop();
+  static void TearDownTestSuite() {
+    if (shared_) {
+      if (shared_->k8s_server)
+        shared_->k8s_server->stop();
+      if (shared_->dd_server)
+        shared_->dd_server->stop();
+    }
+    shared_.reset();
+  }
+
+  void SetUp() override {
+    ASSERT_TRUE(shared_ && shared_->error.empty()) << shared_->error;
+    for (const auto& inc : shared_->incidents) {
+      host().kubernetes(inc.id)->clear_faults();
+      host().datadog(inc.id)->clear_faults();
+    }
+    client_ = shared_->client;
+  }
+
+  static sim::simulator_host& host() {
+    return shared_->host;
+  }
+
+  static const std::vector<sim::recorded_incident>& incidents() {
+    return shared_->incidents;
   }
 
   const sim::recorded_incident& incident(const std::string& id) const {
-    for (const auto& x : incidents_)
+    for (const auto& x : incidents())
       if (x.id == id)
         return x;
     throw std::logic_error("unknown incident " + id);
@@ -543,14 +587,15 @@ protected:
   }
 
   api_endpoint k8s_endpoint(const std::string& id) const {
-    return {k8s_server_->base_url() + sim::simulator_host::base_path(id),
+    return {shared_->k8s_server->base_url()
+              + sim::simulator_host::base_path(id),
             {{"Authorization", "Bearer test-token"}},
             3000ms};
   }
 
   api_endpoint dd_endpoint(const std::string& id) const {
     return {
-      dd_server_->base_url() + sim::simulator_host::base_path(id),
+      shared_->dd_server->base_url() + sim::simulator_host::base_path(id),
       {{"DD-API-KEY", "test-api-key"}, {"DD-APPLICATION-KEY", "test-app-key"}},
       3000ms};
   }
@@ -595,12 +640,11 @@ protected:
     return peak;
   }
 
-  sim::simulator_host host_;
-  std::vector<sim::recorded_incident> incidents_;
-  std::unique_ptr<http::server> k8s_server_;
-  std::unique_ptr<http::server> dd_server_;
+  static std::unique_ptr<world> shared_;
   std::shared_ptr<http::client> client_;
 };
+
+std::unique_ptr<ContextFetch::world> ContextFetch::shared_;
 
 TEST_F(ContextFetch, OomCheckoutBundle) {
   const std::string id = "oom-checkout-0314";
@@ -693,37 +737,47 @@ TEST_F(ContextFetch, OomCheckoutBundle) {
                              [](const log_record& x, const log_record& y) {
                                return x.timestamp > y.timestamp;
                              }));
-  EXPECT_TRUE(host_.kubernetes(id)->unknown_requests().empty());
-  EXPECT_TRUE(host_.datadog(id)->unknown_requests().empty());
+  EXPECT_TRUE(host().kubernetes(id)->unknown_requests().empty());
+  EXPECT_TRUE(host().datadog(id)->unknown_requests().empty());
 }
 
 TEST_F(ContextFetch, LogsCappedAndPaged) {
+  const std::string id = "oom-checkout-0314";
+  // Everything in one page.
+  auto all = fetch_datadog(*client_, dd_endpoint(id), scope_of(id),
+                           datadog_config{}, clock_type::now() + 8s);
+  ASSERT_EQ(find_report(all.reports, "datadog.logs")->status,
+            source_status::ok);
+  ASSERT_GT(all.data.logs.size(), 20u);
+  // Pages of 10, following meta.page.after: the same events.
+  datadog_limits small;
+  small.log_page_limit = 10;
+  auto before = host().datadog(id)->request_count();
+  auto paged = fetch_datadog(*client_, dd_endpoint(id), scope_of(id),
+                             datadog_config{}, clock_type::now() + 8s, small);
+  EXPECT_EQ(find_report(paged.reports, "datadog.logs")->status,
+            source_status::ok);
+  ASSERT_EQ(paged.data.logs.size(), all.data.logs.size());
+  for (size_t i = 0; i < all.data.logs.size(); ++i)
+    EXPECT_EQ(paged.data.logs[i].message, all.data.logs[i].message) << i;
+  auto pages = (all.data.logs.size() + 9) / 10;
+  EXPECT_GE(host().datadog(id)->request_count() - before, 8 + pages);
+  // Capped below what there is.
   datadog_config cfg;
-  cfg.max_log_events = 5;
-  auto part
-    = fetch_datadog(*client_, dd_endpoint("oom-checkout-0314"),
-                    scope_of("oom-checkout-0314"), cfg, clock_type::now() + 8s);
-  EXPECT_EQ(part.data.logs.size(), 5u);
-  const auto* logs = find_report(part.reports, "datadog.logs");
+  cfg.max_log_events = 15;
+  auto capped = fetch_datadog(*client_, dd_endpoint(id), scope_of(id), cfg,
+                              clock_type::now() + 8s, small);
+  EXPECT_EQ(capped.data.logs.size(), 15u);
+  const auto* logs = find_report(capped.reports, "datadog.logs");
   ASSERT_NE(logs, nullptr);
   EXPECT_EQ(logs->status, source_status::partial);
-  EXPECT_EQ(logs->reason, "capped at 5 log events");
-  // Paging: 150 wanted, 100 per page.
-  cfg.max_log_events = 150;
-  auto before = host_.datadog("oom-checkout-0314")->request_count();
-  part
-    = fetch_datadog(*client_, dd_endpoint("oom-checkout-0314"),
-                    scope_of("oom-checkout-0314"), cfg, clock_type::now() + 8s);
-  EXPECT_EQ(find_report(part.reports, "datadog.logs")->status,
-            source_status::ok);
-  EXPECT_FALSE(part.data.logs.empty());
-  EXPECT_LT(part.data.logs.size(), 150u);
-  EXPECT_GE(host_.datadog("oom-checkout-0314")->request_count() - before, 9u);
+  EXPECT_EQ(logs->reason, "capped at 15 log events");
+  EXPECT_EQ(capped.data.logs[14].message, all.data.logs[14].message);
 }
 
 TEST_F(ContextFetch, ForbiddenPodsIsReportedTheRestIsOk) {
   const std::string id = "oom-checkout-0314";
-  host_.kubernetes(id)->fail_path("/api/v1/namespaces/shop/pods", 403);
+  host().kubernetes(id)->fail_path("/api/v1/namespaces/shop/pods", 403);
   auto bundle = fetch_all(id, datadog_config{});
   const auto* pods = find_report(bundle.sources, "kubernetes.pods");
   ASSERT_NE(pods, nullptr);
@@ -744,7 +798,7 @@ TEST_F(ContextFetch, ForbiddenPodsIsReportedTheRestIsOk) {
 
 TEST_F(ContextFetch, DelayPastTheDeadlineIsATimeout) {
   const std::string id = "oom-checkout-0314";
-  host_.kubernetes(id)->delay_path("/apis/apps/v1", 1500ms);
+  host().kubernetes(id)->delay_path("/apis/apps/v1", 1500ms);
   auto start = clock_type::now();
   auto part
     = fetch_kubernetes(*client_, k8s_endpoint(id), scope_of(id), start + 400ms);
@@ -753,7 +807,7 @@ TEST_F(ContextFetch, DelayPastTheDeadlineIsATimeout) {
   ASSERT_EQ(part.reports.size(), 4u);
   for (const auto& r : part.reports)
     EXPECT_EQ(r.status, source_status::timeout) << r.source << ": " << r.reason;
-  host_.datadog(id)->delay_path("/api/v1/query", 1500ms);
+  host().datadog(id)->delay_path("/api/v1/query", 1500ms);
   start = clock_type::now();
   auto dd = fetch_datadog(*client_, dd_endpoint(id), scope_of(id),
                           datadog_config{}, start + 400ms);
@@ -791,7 +845,7 @@ TEST_F(ContextFetch, WorkloadNotFound) {
 }
 
 TEST_F(ContextFetch, EverySampleGivesACompleteBundle) {
-  for (const auto& inc : incidents_) {
+  for (const auto& inc : incidents()) {
     auto bundle = fetch_all(inc.id, datadog_config{});
     for (const auto& r : bundle.sources)
       EXPECT_EQ(r.status, source_status::ok)

@@ -227,9 +227,11 @@ TEST_F(EndToEnd, OomAlertBecomesGitLabMergeRequestChangingOnlyMemoryLines) {
   auto after = gitlab.files(mr.source_branch);
   const std::string path = "apps/checkout/deployment.yaml";
   ASSERT_TRUE(before.count(path) && after.count(path));
-  for (const auto& [file, content] : before)
-    if (file != path)
+  for (const auto& [file, content] : before) {
+    if (file != path) {
       EXPECT_EQ(after[file], content) << file << " must not change";
+    }
+  }
   auto old_lines = lines_of(before[path]);
   auto new_lines = lines_of(after[path]);
   ASSERT_EQ(old_lines.size(), new_lines.size());
@@ -337,9 +339,10 @@ TEST_F(EndToEnd, BadInputGets400NamingTheProblemAndStoresNothing) {
     ASSERT_TRUE(err.is_object()) << answer.body;
     auto message = err["error"].value("message", "");
     EXPECT_FALSE(message.empty()) << answer.body;
-    if (!c.mentions.empty())
+    if (!c.mentions.empty()) {
       EXPECT_NE(message.find(c.mentions), std::string::npos)
         << message << " should name " << c.mentions;
+    }
   }
   EXPECT_EQ(count_alerts(marker), 0);
   // The server keeps serving: health and a good alert still work.

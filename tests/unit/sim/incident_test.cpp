@@ -1,5 +1,4 @@
 #include "eval/sim/incident.hpp"
-
 #include "tests/unit/sim/sim_test_support.hpp"
 
 #include <gmock/gmock.h>
@@ -41,7 +40,11 @@ public:
 
   /// Removes the line that equals `line`.
   void remove_line(const std::string& file, const std::string& line) {
-    replace(file, "\n" + line + "\n", "\n");
+    auto text = "\n" + read_file(dir_ / file);
+    auto pos = text.find("\n" + line + "\n");
+    ASSERT_NE(pos, std::string::npos) << line;
+    text.erase(pos, line.size() + 1);
+    write_file(dir_ / file, text.substr(1));
   }
 
   /// The error of loading the incident.
@@ -302,8 +305,7 @@ TEST(SimIncident, GitopsYamlIsChecked) {
   broken_incident inc;
   write_file(inc.dir() / "gitops" / "apps" / "checkout" / "deployment.yaml",
              "a: [1\n");
-  EXPECT_THAT(inc.error(),
-              StartsWith("gitops/apps/checkout/deployment.yaml:"));
+  EXPECT_THAT(inc.error(), StartsWith("gitops/apps/checkout/deployment.yaml:"));
 }
 
 TEST(SimIncident, SeveralProblemsAreJoined) {
@@ -360,4 +362,18 @@ TEST(SimIncident, ExpectedEntryChecks) {
   EXPECT_EQ(problems[0], "x: probe must be liveness, readiness or startup");
   entry["probe"] = "liveness";
   EXPECT_TRUE(check_expected_entry(entry, "x").empty());
+}
+
+TEST(SimIncident, CanHandBackTheValidatedState) {
+  cluster_state state;
+  auto inc = load_incident(incident_dir(), state);
+  ASSERT_TRUE(inc) << render(inc.error());
+  EXPECT_EQ(state.objects.size(), 25u);
+  EXPECT_EQ(state.logs.size(), 12u);
+  cluster_state untouched;
+  untouched.logs.emplace_back(nlohmann::json{{"x", 1}});
+  broken_incident broken;
+  broken.remove_line("incident.yaml", "env: prod");
+  EXPECT_FALSE(load_incident(broken.dir(), untouched));
+  EXPECT_EQ(untouched.logs.size(), 1u);
 }

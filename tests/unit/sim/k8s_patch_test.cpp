@@ -1,6 +1,5 @@
 #include "eval/sim/k8s_patch.hpp"
 #include "eval/sim/k8s_simulator.hpp"
-
 #include "tests/unit/sim/sim_test_support.hpp"
 
 #include <gmock/gmock.h>
@@ -21,8 +20,7 @@ constexpr const char* deployment_path
 
 class SimK8sPatch : public ::testing::Test {
 protected:
-  SimK8sPatch() : sim(test_state()) {
-  }
+  SimK8sPatch() : sim(test_state()) {}
 
   http::response patch(const std::string& target, const std::string& type,
                        const std::string& body) {
@@ -33,8 +31,7 @@ protected:
   /// Dry-run PATCH of the checkout Deployment; expects `status`.
   json dry_run(const std::string& type, const std::string& body,
                int status = 200) {
-    auto resp = patch(std::string{deployment_path} + "?dryRun=All", type,
-                      body);
+    auto resp = patch(std::string{deployment_path} + "?dryRun=All", type, body);
     EXPECT_EQ(resp.status, status) << resp.body;
     return body_of(resp);
   }
@@ -71,12 +68,13 @@ std::string pod_with(const std::string& resources) {
 
 } // namespace
 
-// -- strategic merge ------------------------------------------------------------
+// -- strategic merge
+// ------------------------------------------------------------
 
 TEST_F(SimK8sPatch, StrategicMergeChangesOnlyTheNamedContainer) {
   auto before = stored();
-  auto after = dry_run(strategic,
-                       app_resources(R"({"limits":{"memory":"1Gi"}})"));
+  auto after
+    = dry_run(strategic, app_resources(R"({"limits":{"memory":"1Gi"}})"));
   auto cs = containers(after);
   ASSERT_EQ(cs.size(), 2u);
   EXPECT_EQ(cs[0]["name"], "app");
@@ -106,8 +104,7 @@ TEST_F(SimK8sPatch, StrategicMergeDirectives) {
     {"name":"JAVA_OPTS","value":"-XX:MaxRAMPercentage=60"},
     {"name":"NEW","value":"1"}])"));
   // null deletes a key.
-  auto no_cpu = dry_run(strategic,
-                        app_resources(R"({"limits":{"cpu":null}})"));
+  auto no_cpu = dry_run(strategic, app_resources(R"({"limits":{"cpu":null}})"));
   EXPECT_EQ(containers(no_cpu)[0]["resources"]["limits"],
             json::parse(R"({"memory":"768Mi"})"));
   // A new container is appended; mounts merge by mountPath, ports by
@@ -150,13 +147,15 @@ TEST_F(SimK8sPatch, StrategicMergeFunctionDirectly) {
     "spec":{"ports":[{"port":80,"name":"http","targetPort":8080},
                      {"port":443}]}})"));
   auto replaced = strategic_merge_patch(
-    original, json::parse(R"({"spec":{"$patch":"replace","type":"ClusterIP"}})"),
+    original,
+    json::parse(R"({"spec":{"$patch":"replace","type":"ClusterIP"}})"),
     "Service");
   ASSERT_TRUE(replaced.value);
   EXPECT_EQ((*replaced.value)["spec"], json::parse(R"({"type":"ClusterIP"})"));
 }
 
-// -- other patch types -----------------------------------------------------------
+// -- other patch types
+// -----------------------------------------------------------
 
 TEST_F(SimK8sPatch, MergePatchReplacesLists) {
   auto after = dry_run("application/merge-patch+json",
@@ -187,8 +186,8 @@ TEST_F(SimK8sPatch, JsonPatch) {
 }
 
 TEST_F(SimK8sPatch, ApplyPatchNeedsAFieldManager) {
-  auto no_manager = dry_run("application/apply-patch+yaml",
-                            "spec:\n  replicas: 5\n", 422);
+  auto no_manager
+    = dry_run("application/apply-patch+yaml", "spec:\n  replicas: 5\n", 422);
   EXPECT_EQ(no_manager["message"],
             "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: "
             "Required value: is required for apply patch");
@@ -210,7 +209,8 @@ TEST_F(SimK8sPatch, UnknownContentTypeIs415) {
   dry_run("application/merge-patch+json; charset=utf-8", "{}", 200);
 }
 
-// -- validation -------------------------------------------------------------------
+// -- validation
+// -------------------------------------------------------------------
 
 TEST_F(SimK8sPatch, RequestAboveLimitIs422) {
   auto body = dry_run(
@@ -227,9 +227,10 @@ TEST_F(SimK8sPatch, RequestAboveLimitIs422) {
         "field":"spec.template.spec.containers[0].resources.requests"}]},
     "code":422})"));
   // Compared by value: 2048Mi is shown canonically, 1.5Gi below it is fine.
-  auto sidecar = dry_run(strategic, R"({"spec":{"template":{"spec":{"containers":[
+  auto sidecar
+    = dry_run(strategic, R"({"spec":{"template":{"spec":{"containers":[
     {"name":"istio-proxy","resources":{"requests":{"cpu":"2"}}}]}}}})",
-                         422);
+              422);
   EXPECT_EQ(sidecar["message"],
             "Deployment.apps \"checkout\" is invalid: "
             "spec.template.spec.containers[1].resources.requests: Invalid "
@@ -276,13 +277,14 @@ TEST_F(SimK8sPatch, QuantitiesComeBackCanonical) {
   EXPECT_EQ(containers(after)[0]["resources"], json::parse(R"({
     "requests": {"cpu": "250m", "memory": "1Gi"},
     "limits": {"cpu": "2", "memory": "1536Mi"}})"));
-  auto bad = dry_run(strategic,
-                     app_resources(R"({"limits":{"memory":"1GB"}})"), 400);
+  auto bad
+    = dry_run(strategic, app_resources(R"({"limits":{"memory":"1GB"}})"), 400);
   EXPECT_THAT(bad["message"].get<std::string>(),
               StartsWith("quantities must match the regular expression"));
 }
 
-// -- refusals ---------------------------------------------------------------------
+// -- refusals
+// ---------------------------------------------------------------------
 
 TEST_F(SimK8sPatch, WritesWithoutDryRunAreForbidden) {
   auto resp = patch(deployment_path, strategic, app_resources("{}"));
@@ -295,8 +297,8 @@ TEST_F(SimK8sPatch, WritesWithoutDryRunAreForbidden) {
     "code":403})"));
   auto del = sim.handle(make_request("DELETE", deployment_path));
   EXPECT_EQ(del.status, 403);
-  auto bad_mode = patch(std::string{deployment_path} + "?dryRun=Some",
-                        strategic, "{}");
+  auto bad_mode
+    = patch(std::string{deployment_path} + "?dryRun=Some", strategic, "{}");
   EXPECT_EQ(bad_mode.status, 400);
 }
 
@@ -308,7 +310,8 @@ TEST_F(SimK8sPatch, PatchOfAMissingObjectIs404) {
   EXPECT_EQ(body_of(resp)["message"], "deployments.apps \"nope\" not found");
 }
 
-// -- dry-run pod creation (LimitRange and ResourceQuota admission) ----------------
+// -- dry-run pod creation (LimitRange and ResourceQuota admission)
+// ----------------
 
 TEST_F(SimK8sPatch, PodCreationRunsAdmission) {
   auto too_big = post_pod(
@@ -317,7 +320,8 @@ TEST_F(SimK8sPatch, PodCreationRunsAdmission) {
   EXPECT_EQ(too_big["message"],
             "pods \"probe\" is forbidden: maximum memory usage per Container "
             "is 2Gi, but limit is 4Gi");
-  EXPECT_EQ(too_big["details"], json::parse(R"({"name":"probe","kind":"pods"})"));
+  EXPECT_EQ(too_big["details"],
+            json::parse(R"({"name":"probe","kind":"pods"})"));
   auto quota = post_pod(
     pod_with(R"({"requests":{"memory":"1Gi"},"limits":{"memory":"1536Mi"}})"),
     403);
@@ -343,7 +347,7 @@ TEST_F(SimK8sPatch, PodCreationRunsAdmission) {
                             "spec":{"containers":[]}})",
                          409);
   EXPECT_EQ(exists["reason"], "AlreadyExists");
-  auto real = sim.handle(make_request("POST", "/api/v1/namespaces/shop/pods",
-                                      pod_with("{}")));
+  auto real = sim.handle(
+    make_request("POST", "/api/v1/namespaces/shop/pods", pod_with("{}")));
   EXPECT_EQ(real.status, 403);
 }

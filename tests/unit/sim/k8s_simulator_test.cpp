@@ -1,5 +1,4 @@
 #include "eval/sim/k8s_simulator.hpp"
-
 #include "tests/unit/sim/sim_test_support.hpp"
 
 #include <gmock/gmock.h>
@@ -20,8 +19,7 @@ namespace {
 
 class SimK8s : public ::testing::Test {
 protected:
-  SimK8s() : sim(test_state()) {
-  }
+  SimK8s() : sim(test_state()) {}
 
   http::response get(const std::string& target) {
     return sim.handle(make_request("GET", target));
@@ -60,16 +58,18 @@ TEST_F(SimK8s, GetsObjectsByPath) {
                          ["terminated"]["reason"],
             "OOMKilled");
   EXPECT_EQ(get_json("/api/v1/nodes/node-2")["spec"]["unschedulable"], true);
-  EXPECT_EQ(get_json("/apis/autoscaling/v2/namespaces/shop/"
-                     "horizontalpodautoscalers/checkout")["spec"]
-                    ["maxReplicas"],
-            10);
+  EXPECT_EQ(
+    get_json("/apis/autoscaling/v2/namespaces/shop/"
+             "horizontalpodautoscalers/checkout")["spec"]["maxReplicas"],
+    10);
   EXPECT_EQ(get_json("/apis/policy/v1/namespaces/shop/poddisruptionbudgets/"
                      "checkout")["spec"]["minAvailable"],
             2);
-  EXPECT_EQ(get_json("/api/v1/namespaces/shop/resourcequotas/compute-quota")
-              ["status"]["used"]["limits.memory"],
-            "15Gi");
+  EXPECT_EQ(
+    get_json(
+      "/api/v1/namespaces/shop/resourcequotas/compute-quota")["status"]["used"]
+                                                             ["limits.memory"],
+    "15Gi");
 }
 
 TEST_F(SimK8s, ServesNamespaces) {
@@ -102,11 +102,11 @@ TEST_F(SimK8s, NotFoundIsAStatusInTheReferenceShape) {
 }
 
 TEST_F(SimK8s, ObjectsInAnotherGroupVersionAreNotFound) {
-  auto body = get_json("/apis/apps/v1/namespaces/shop/deployments/old-web",
-                       404);
+  auto body
+    = get_json("/apis/apps/v1/namespaces/shop/deployments/old-web", 404);
   EXPECT_EQ(body["message"], "deployments.apps \"old-web\" not found");
-  auto old = get_json(
-    "/apis/extensions/v1beta1/namespaces/shop/deployments/old-web");
+  auto old
+    = get_json("/apis/extensions/v1beta1/namespaces/shop/deployments/old-web");
   EXPECT_EQ(old["apiVersion"], "extensions/v1beta1");
 }
 
@@ -139,8 +139,8 @@ TEST_F(SimK8s, AnswersDiscovery) {
   std::vector<std::string> groups;
   for (const auto& g : apis["groups"])
     groups.push_back(g["name"]);
-  EXPECT_THAT(groups, ::testing::IsSupersetOf({"apps", "autoscaling", "policy",
-                                               "events.k8s.io"}));
+  EXPECT_THAT(groups, ::testing::IsSupersetOf(
+                        {"apps", "autoscaling", "policy", "events.k8s.io"}));
   EXPECT_EQ(get_json("/version")["gitVersion"], "v1.29.4");
   auto apps = get_json("/apis/apps/v1");
   EXPECT_EQ(apps["groupVersion"], "apps/v1");
@@ -160,11 +160,10 @@ TEST_F(SimK8s, ListsNamespacedCollections) {
   // Items carry no kind/apiVersion, as on a real server.
   EXPECT_FALSE(list["items"][0].contains("kind"));
   EXPECT_FALSE(list["items"][0].contains("apiVersion"));
-  EXPECT_THAT(names("/api/v1/namespaces/shop/pods"),
-              ElementsAre("checkout-7d9f8c6b5-abcde",
-                          "checkout-7d9f8c6b5-pend1",
-                          "checkout-7d9f8c6b5-x2x8q",
-                          "frontend-6b7c8d9e0-aaaaa"));
+  EXPECT_THAT(
+    names("/api/v1/namespaces/shop/pods"),
+    ElementsAre("checkout-7d9f8c6b5-abcde", "checkout-7d9f8c6b5-pend1",
+                "checkout-7d9f8c6b5-x2x8q", "frontend-6b7c8d9e0-aaaaa"));
   auto deployments = get_json("/apis/apps/v1/namespaces/shop/deployments");
   EXPECT_EQ(deployments["kind"], "DeploymentList");
   EXPECT_EQ(deployments["apiVersion"], "apps/v1");
@@ -175,8 +174,7 @@ TEST_F(SimK8s, ListsNamespacedCollections) {
 
 TEST_F(SimK8s, ListsAcrossNamespaces) {
   EXPECT_THAT(names("/api/v1/pods"),
-              ElementsAre("ledger-5f6a7b8c9-zzzzz",
-                          "checkout-7d9f8c6b5-abcde",
+              ElementsAre("ledger-5f6a7b8c9-zzzzz", "checkout-7d9f8c6b5-abcde",
                           "checkout-7d9f8c6b5-pend1",
                           "checkout-7d9f8c6b5-x2x8q",
                           "frontend-6b7c8d9e0-aaaaa"));
@@ -191,9 +189,9 @@ TEST_F(SimK8s, FiltersByLabelSelector) {
                  + percent_encode(selector));
   };
   EXPECT_EQ(pods("app=checkout").size(), 3u);
-  EXPECT_THAT(pods("app==checkout,track!=canary"),
-              ElementsAre("checkout-7d9f8c6b5-pend1",
-                          "checkout-7d9f8c6b5-x2x8q"));
+  EXPECT_THAT(
+    pods("app==checkout,track!=canary"),
+    ElementsAre("checkout-7d9f8c6b5-pend1", "checkout-7d9f8c6b5-x2x8q"));
   EXPECT_EQ(pods("app in (checkout, frontend)").size(), 4u);
   EXPECT_THAT(pods("app notin (checkout)"),
               ElementsAre("frontend-6b7c8d9e0-aaaaa"));
@@ -224,14 +222,14 @@ TEST_F(SimK8s, FiltersByFieldSelector) {
                           "frontend-6b7c8d9e0-aaaaa"));
   EXPECT_THAT(pods("status.phase!=Running"),
               ElementsAre("checkout-7d9f8c6b5-pend1"));
-  EXPECT_THAT(pods("spec.nodeName==node-1"),
-              ElementsAre("checkout-7d9f8c6b5-x2x8q",
-                          "frontend-6b7c8d9e0-aaaaa"));
+  EXPECT_THAT(
+    pods("spec.nodeName==node-1"),
+    ElementsAre("checkout-7d9f8c6b5-x2x8q", "frontend-6b7c8d9e0-aaaaa"));
   EXPECT_THAT(pods("metadata.name=checkout-7d9f8c6b5-x2x8q,"
                    "metadata.namespace=shop"),
               ElementsAre("checkout-7d9f8c6b5-x2x8q"));
-  auto bad = get_json("/api/v1/namespaces/shop/pods?fieldSelector=spec.foo%3Dx",
-                      400);
+  auto bad
+    = get_json("/api/v1/namespaces/shop/pods?fieldSelector=spec.foo%3Dx", 400);
   EXPECT_EQ(bad["message"], "field label not supported: spec.foo");
   auto events = [&](const std::string& selector) {
     return names("/api/v1/namespaces/shop/events?fieldSelector="
@@ -262,9 +260,8 @@ TEST_F(SimK8s, ServesBothEventApis) {
   auto backoff = get_json("/apis/events.k8s.io/v1/namespaces/shop/events/"
                           "checkout-7d9f8c6b5-x2x8q.17c3a5e1b2d4f0a1");
   EXPECT_EQ(backoff["apiVersion"], "events.k8s.io/v1");
-  EXPECT_EQ(backoff["note"],
-            "Back-off restarting failed container app in pod "
-            "checkout-7d9f8c6b5-x2x8q_shop");
+  EXPECT_EQ(backoff["note"], "Back-off restarting failed container app in pod "
+                             "checkout-7d9f8c6b5-x2x8q_shop");
   EXPECT_EQ(backoff["regarding"]["name"], "checkout-7d9f8c6b5-x2x8q");
   EXPECT_EQ(backoff["reportingController"], "kubelet");
   EXPECT_EQ(backoff["deprecatedCount"], 12);
@@ -296,10 +293,8 @@ TEST_F(SimK8s, PaginatesWithContinueTokens) {
   auto second = get_json("/api/v1/namespaces/shop/pods?limit=2&continue="
                          + percent_encode(token));
   ASSERT_EQ(second["items"].size(), 2u);
-  EXPECT_EQ(second["items"][0]["metadata"]["name"],
-            "checkout-7d9f8c6b5-x2x8q");
-  EXPECT_EQ(second["items"][1]["metadata"]["name"],
-            "frontend-6b7c8d9e0-aaaaa");
+  EXPECT_EQ(second["items"][0]["metadata"]["name"], "checkout-7d9f8c6b5-x2x8q");
+  EXPECT_EQ(second["items"][1]["metadata"]["name"], "frontend-6b7c8d9e0-aaaaa");
   EXPECT_FALSE(second["metadata"].contains("continue"));
   // With a selector: no remainingItemCount.
   auto sel = get_json(
@@ -315,8 +310,8 @@ TEST_F(SimK8s, PaginatesWithContinueTokens) {
 }
 
 TEST_F(SimK8s, UnknownContinueTokensAreGone) {
-  auto gone = get_json("/api/v1/namespaces/shop/pods?limit=2&continue=bogus",
-                       410);
+  auto gone
+    = get_json("/api/v1/namespaces/shop/pods?limit=2&continue=bogus", 410);
   EXPECT_EQ(gone["kind"], "Status");
   EXPECT_EQ(gone["status"], "Failure");
   EXPECT_EQ(gone["reason"], "Expired");
@@ -324,8 +319,8 @@ TEST_F(SimK8s, UnknownContinueTokensAreGone) {
   EXPECT_THAT(gone["message"].get<std::string>(),
               StartsWith("The provided continue parameter is too old"));
   // A well-formed token from another resource version.
-  auto stale = base64url_encode(
-    R"({"v":"meta.k8s.io/v1","rv":1,"start":"shop/a"})");
+  auto stale
+    = base64url_encode(R"({"v":"meta.k8s.io/v1","rv":1,"start":"shop/a"})");
   get_json("/api/v1/namespaces/shop/pods?continue=" + stale, 410);
 }
 
@@ -334,11 +329,10 @@ TEST_F(SimK8s, ServesPodLogsFromTheRecordedLogs) {
                   "?container=app&tailLines=3");
   EXPECT_EQ(resp.status, 200);
   EXPECT_EQ(header_of(resp, "content-type"), "text/plain");
-  EXPECT_EQ(resp.body,
-            "GC overhead limit approaching\n"
-            "Started CheckoutApplication in 12.3 seconds\n"
-            "Killed process 4242 (java) total-vm:2048000kB, "
-            "anon-rss:786000kB\n");
+  EXPECT_EQ(resp.body, "GC overhead limit approaching\n"
+                       "Started CheckoutApplication in 12.3 seconds\n"
+                       "Killed process 4242 (java) total-vm:2048000kB, "
+                       "anon-rss:786000kB\n");
   auto stamped = get("/api/v1/namespaces/shop/pods/checkout-7d9f8c6b5-x2x8q/"
                      "log?container=istio-proxy&timestamps=true");
   EXPECT_EQ(stamped.body, "2026-03-14T10:01:30.000Z [2026-03-14T10:01:30Z] "
@@ -364,8 +358,8 @@ TEST_F(SimK8s, ServesTheScaleSubresource) {
 
 TEST_F(SimK8s, InjectsForbidden) {
   sim.fail_path("/apis/apps/v1/namespaces/shop/deployments", 403);
-  auto denied = get_json("/apis/apps/v1/namespaces/shop/deployments/checkout",
-                         403);
+  auto denied
+    = get_json("/apis/apps/v1/namespaces/shop/deployments/checkout", 403);
   EXPECT_EQ(denied, json::parse(R"({"kind":"Status","apiVersion":"v1",
     "metadata":{},"status":"Failure",
     "message":"deployments.apps \"checkout\" is forbidden: User \"system:serviceaccount:k-fix:k-fix\" cannot get resource \"deployments\" in API group \"apps\" in the namespace \"shop\"",
@@ -377,7 +371,7 @@ TEST_F(SimK8s, InjectsForbidden) {
             "deployments.apps is forbidden: User "
             "\"system:serviceaccount:k-fix:k-fix\" cannot list resource "
             "\"deployments\" in API group \"apps\" in the namespace \"shop\"");
-  get_json("/api/v1/namespaces/shop/pods");  // other paths unaffected
+  get_json("/api/v1/namespaces/shop/pods"); // other paths unaffected
   sim.clear_faults();
   get_json("/apis/apps/v1/namespaces/shop/deployments/checkout");
 }
@@ -438,7 +432,8 @@ TEST_F(SimK8s, HandlesConcurrentRequests) {
   EXPECT_EQ(sim.request_count(), 100u);
 }
 
-// -- request shapes ------------------------------------------------------------
+// -- request shapes
+// ------------------------------------------------------------
 
 TEST_F(SimK8s, AcceptsRequestsWithOnlyATarget) {
   http::request req;

@@ -6,12 +6,12 @@
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <string>
-#include <unistd.h>
 #include <utility>
 #include <vector>
 
@@ -40,9 +40,9 @@ inline const cluster_state& test_state() {
 
 /// A request as the HTTP server hands it over: path and query split and
 /// decoded from `target`.
-inline http::request make_request(
-  std::string method, std::string target, std::string body = {},
-  std::vector<std::pair<std::string, std::string>> headers = {}) {
+inline http::request
+make_request(std::string method, std::string target, std::string body = {},
+             std::vector<std::pair<std::string, std::string>> headers = {}) {
   http::request req;
   req.method = std::move(method);
   req.target = std::move(target);

@@ -1,6 +1,5 @@
-#include "eval/sim/state.hpp"
-
 #include "eval/sim/quantity.hpp"
+#include "eval/sim/state.hpp"
 #include "eval/sim/yaml_json.hpp"
 #include "tests/unit/sim/sim_test_support.hpp"
 
@@ -52,8 +51,8 @@ TEST(SimYaml, ScalarTypesFollowTheYamlResolver) {
 }
 
 TEST(SimYaml, ErrorsNameFileAndLine) {
-  auto docs = parse_yaml_documents("a: 1\nb: [1, 2\nc: 3\n",
-                                   "state/kubernetes.yaml");
+  auto docs
+    = parse_yaml_documents("a: 1\nb: [1, 2\nc: 3\n", "state/kubernetes.yaml");
   ASSERT_FALSE(docs);
   EXPECT_EQ(error_message(docs.error()),
             "state/kubernetes.yaml:3:2: end of sequence flow not found");
@@ -77,14 +76,14 @@ TEST(SimState, LoadsTheTestState) {
   ASSERT_NE(checkout, nullptr);
   EXPECT_EQ((*checkout)["spec"]["replicas"], 3);
   EXPECT_EQ((*checkout)["metadata"]["resourceVersion"], "884213");
-  EXPECT_EQ((*checkout)["metadata"]["annotations"]
-                       ["deployment.kubernetes.io/revision"],
-            "3");
+  EXPECT_EQ(
+    (*checkout)["metadata"]["annotations"]["deployment.kubernetes.io/revision"],
+    "3");
   EXPECT_EQ((*checkout)["spec"]["template"]["spec"]["containers"][0]
                        ["resources"]["limits"]["cpu"],
             "1");
-  EXPECT_EQ((*checkout)["spec"]["template"]["spec"]["containers"][0]["ports"]
-                       [0]["containerPort"],
+  EXPECT_EQ((*checkout)["spec"]["template"]["spec"]["containers"][0]["ports"][0]
+                       ["containerPort"],
             8080);
 }
 
@@ -165,7 +164,7 @@ TEST(SimQuantity, ParsesByValue) {
   EXPECT_DOUBLE_EQ(value("-1"), -1.0);
   EXPECT_DOUBLE_EQ(value(".5"), 0.5);
   EXPECT_EQ(parse_quantity("1n")->nanos, 1);
-  EXPECT_EQ(parse_quantity("1.5n")->nanos, 2);  // rounded up
+  EXPECT_EQ(parse_quantity("1.5n")->nanos, 2); // rounded up
   for (auto bad : {"", "Mi", "1.2.3", "2GB", "1ki", "abc", "1e", "1 Gi"})
     EXPECT_FALSE(parse_quantity(bad)) << bad;
   EXPECT_GT(compare(*parse_quantity("2Gi"), *parse_quantity("1536Mi")), 0);
