@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cctype>
 #include <chrono>
+#include <cstring>
 #include <ctime>
 #include <mutex>
 
@@ -98,6 +99,18 @@ std::string redact_url(std::string_view url) {
     auto slash = result.find('/', host_start);
     if (at != std::string::npos && (slash == std::string::npos || at < slash))
       result.replace(host_start, at - host_start, "<redacted>");
+  }
+  // Webhook URLs carry their secret in the path (Slack /services/T/B/X,
+  // Teams /webhookb2/..., /workflows/...).
+  for (const char* marker : {"/services/", "/webhookb2/", "/workflows/"}) {
+    auto at = result.find(marker);
+    if (at != std::string::npos) {
+      auto end = result.find('?', at);
+      result.replace(at + std::strlen(marker),
+                     (end == std::string::npos ? result.size() : end) - at
+                       - std::strlen(marker),
+                     "<redacted>");
+    }
   }
   auto q = result.find('?');
   if (q == std::string::npos)

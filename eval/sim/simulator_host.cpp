@@ -26,7 +26,12 @@ void simulator_host::add_incident(const recorded_incident& incident,
   e->id = incident.id;
   e->workload = incident.workload;
   e->received_at_s = incident.received_at_s;
-  e->kubernetes = std::make_unique<k8s_simulator>(state);
+  // The Kubernetes side needs the objects (and the logs, for pods/log), the
+  // Datadog side the series and the logs.
+  cluster_state k8s_part;
+  k8s_part.objects = std::move(state.objects);
+  k8s_part.logs = state.logs;
+  e->kubernetes = std::make_unique<k8s_simulator>(std::move(k8s_part));
   e->datadog = std::make_unique<datadog_simulator>(std::move(state));
   // Relative log times ("now-15m") count from the alert, or from the newest
   // log when logs were recorded after it.

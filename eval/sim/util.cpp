@@ -325,7 +325,7 @@ std::optional<int64_t> parse_rfc3339_ms(std::string_view text) {
     auto om = digits(pos + 4, 2);
     if (!oh || !om || pos + 3 >= text.size() || text[pos + 3] != ':')
       return std::nullopt;
-    offset_s = sign * (*oh * 3600 + *om * 60);
+    offset_s = sign * (int64_t{*oh} * 3600 + int64_t{*om} * 60);
     pos += 6;
   } else {
     return std::nullopt;
@@ -334,7 +334,7 @@ std::optional<int64_t> parse_rfc3339_ms(std::string_view text) {
     return std::nullopt;
   auto days = days_from_civil(*year, static_cast<unsigned>(*month),
                               static_cast<unsigned>(*day));
-  auto seconds = days * 86400 + *hour * 3600 + *minute * 60
+  auto seconds = days * 86400 + int64_t{*hour} * 3600 + int64_t{*minute} * 60
                  + std::min(*second, 59) - offset_s;
   return seconds * 1000 + millis;
 }
@@ -469,9 +469,7 @@ http::request strip_prefix(const http::request& req, std::string_view prefix) {
   auto target = std::string_view{req.target};
   if (starts_with(target, prefix)) {
     auto rest = std::string{target.substr(prefix.size())};
-    if (rest.empty() || (rest[0] != '/' && rest[0] != '?'))
-      rest.insert(rest.begin(), '/');
-    else if (rest[0] == '?')
+    if (rest.empty() || rest[0] != '/')
       rest.insert(rest.begin(), '/');
     result.target = rest;
   }
