@@ -33,8 +33,9 @@ struct reader {
       return fail(where.empty() ? "(top level)" : where, "must be a mapping");
     for (const auto& kv : node) {
       auto key = kv.first.as<std::string>();
-      if (std::none_of(allowed.begin(), allowed.end(),
-                       [&](const char* k) { return key == k; })) {
+      if (std::none_of(allowed.begin(), allowed.end(), [&](const char* k) {
+            return key == k;
+          })) {
         std::string list;
         for (auto k : allowed)
           list += (list.empty() ? "" : ", ") + std::string{k};
@@ -118,35 +119,35 @@ caf::error reject_secrets(const reader& r, const YAML::Node& node,
 
 caf::error load_policy_node(const reader& r, const YAML::Node& root,
                             policy_config& out) {
-  KFIX_TRY(r.check_keys(root, "",
-                        {"memory", "protected_namespaces", "require_dry_run",
-                         "auto_merge_envs"}));
+  KFIX_TRY(r.check_keys(
+    root, "",
+    {"memory", "protected_namespaces", "require_dry_run", "auto_merge_envs"}));
   if (auto mem = root["memory"]) {
-    KFIX_TRY(r.check_keys(mem, "memory",
-                          {"max_increase_factor", "max_limit",
-                           "namespace_max_limit"}));
+    KFIX_TRY(r.check_keys(
+      mem, "memory",
+      {"max_increase_factor", "max_limit", "namespace_max_limit"}));
     KFIX_TRY(r.get(mem["max_increase_factor"], "memory.max_increase_factor",
                    out.max_memory_increase_factor));
-    KFIX_TRY(r.get_bytes(mem["max_limit"], "memory.max_limit",
-                         out.max_memory_bytes));
+    KFIX_TRY(
+      r.get_bytes(mem["max_limit"], "memory.max_limit", out.max_memory_bytes));
     if (auto per_ns = mem["namespace_max_limit"]) {
       if (!per_ns.IsMap())
         return r.fail("memory.namespace_max_limit", "must be a mapping");
       for (const auto& kv : per_ns) {
         auto ns = kv.first.as<std::string>();
         int64_t bytes = 0;
-        KFIX_TRY(r.get_bytes(kv.second, "memory.namespace_max_limit." + ns,
-                             bytes));
+        KFIX_TRY(
+          r.get_bytes(kv.second, "memory.namespace_max_limit." + ns, bytes));
         out.namespace_max_memory_bytes[ns] = bytes;
       }
     }
   }
   KFIX_TRY(r.get(root["protected_namespaces"], "protected_namespaces",
                  out.protected_namespaces));
-  KFIX_TRY(r.get(root["require_dry_run"], "require_dry_run",
-                 out.require_dry_run));
-  KFIX_TRY(r.get(root["auto_merge_envs"], "auto_merge_envs",
-                 out.auto_merge_envs));
+  KFIX_TRY(
+    r.get(root["require_dry_run"], "require_dry_run", out.require_dry_run));
+  KFIX_TRY(
+    r.get(root["auto_merge_envs"], "auto_merge_envs", out.auto_merge_envs));
   if (auto err = out.validate())
     return r.fail("policy", render(err));
   return caf::none;
@@ -155,19 +156,19 @@ caf::error load_policy_node(const reader& r, const YAML::Node& root,
 caf::error load_agent_node(const reader& r, const YAML::Node& root,
                            agent_config& cfg) {
   KFIX_TRY(reject_secrets(r, root, ""));
-  KFIX_TRY(r.check_keys(root, "",
-                        {"server", "state_dir", "policy_file",
-                         "context_deadline_ms", "incident_deadline_ms",
-                         "kubernetes", "datadog", "gitlab", "slack",
-                         "simulation", "sizing"}));
+  KFIX_TRY(
+    r.check_keys(root, "",
+                 {"server", "state_dir", "policy_file", "context_deadline_ms",
+                  "incident_deadline_ms", "kubernetes", "datadog", "gitlab",
+                  "slack", "simulation", "sizing"}));
   if (auto s = root["server"]) {
     KFIX_TRY(r.check_keys(s, "server",
-                          {"listen", "threads", "body_limit",
-                           "read_timeout_ms", "max_connections"}));
+                          {"listen", "threads", "body_limit", "read_timeout_ms",
+                           "max_connections"}));
     KFIX_TRY(r.get(s["listen"], "server.listen", cfg.server.listen));
     KFIX_TRY(r.get(s["threads"], "server.threads", cfg.server.threads));
-    KFIX_TRY(r.get(s["body_limit"], "server.body_limit",
-                   cfg.server.body_limit));
+    KFIX_TRY(
+      r.get(s["body_limit"], "server.body_limit", cfg.server.body_limit));
     KFIX_TRY(r.get_ms(s["read_timeout_ms"], "server.read_timeout_ms",
                       cfg.server.read_timeout));
     KFIX_TRY(r.get(s["max_connections"], "server.max_connections",
@@ -194,15 +195,15 @@ caf::error load_agent_node(const reader& r, const YAML::Node& root,
                       cfg.kubernetes.timeout));
   }
   if (auto d = root["datadog"]) {
-    KFIX_TRY(r.check_keys(d, "datadog",
-                          {"site", "api_url", "sizing_window_hours",
-                           "short_window_minutes", "max_log_events",
-                           "timeout_ms"}));
+    KFIX_TRY(
+      r.check_keys(d, "datadog",
+                   {"site", "api_url", "sizing_window_hours",
+                    "short_window_minutes", "max_log_events", "timeout_ms"}));
     KFIX_TRY(r.get(d["site"], "datadog.site", cfg.datadog.site));
     KFIX_TRY(r.get(d["api_url"], "datadog.api_url", cfg.datadog.api_url));
     int64_t hours = cfg.datadog.sizing_window.count();
-    KFIX_TRY(r.get(d["sizing_window_hours"], "datadog.sizing_window_hours",
-                   hours));
+    KFIX_TRY(
+      r.get(d["sizing_window_hours"], "datadog.sizing_window_hours", hours));
     cfg.datadog.sizing_window = std::chrono::hours{hours};
     int64_t minutes = cfg.datadog.short_window.count();
     KFIX_TRY(r.get(d["short_window_minutes"], "datadog.short_window_minutes",
@@ -224,7 +225,8 @@ caf::error load_agent_node(const reader& r, const YAML::Node& root,
     KFIX_TRY(r.get(g["manifests_path"], "gitlab.manifests_path",
                    cfg.gitlab.manifests_path));
     KFIX_TRY(r.get(g["labels"], "gitlab.labels", cfg.gitlab.labels));
-    KFIX_TRY(r.get_ms(g["timeout_ms"], "gitlab.timeout_ms", cfg.gitlab.timeout));
+    KFIX_TRY(
+      r.get_ms(g["timeout_ms"], "gitlab.timeout_ms", cfg.gitlab.timeout));
   }
   if (auto s = root["slack"]) {
     KFIX_TRY(r.check_keys(s, "slack", {"enabled"}));
@@ -232,22 +234,22 @@ caf::error load_agent_node(const reader& r, const YAML::Node& root,
   }
   if (auto s = root["simulation"]) {
     KFIX_TRY(r.check_keys(s, "simulation", {"datasets", "incidents"}));
-    KFIX_TRY(r.get(s["datasets"], "simulation.datasets",
-                   cfg.simulation.datasets));
-    KFIX_TRY(r.get(s["incidents"], "simulation.incidents",
-                   cfg.simulation.incidents));
+    KFIX_TRY(
+      r.get(s["datasets"], "simulation.datasets", cfg.simulation.datasets));
+    KFIX_TRY(
+      r.get(s["incidents"], "simulation.incidents", cfg.simulation.incidents));
   }
   if (auto s = root["sizing"]) {
     KFIX_TRY(r.check_keys(s, "sizing",
                           {"oom_bump_ratio", "oom_min_bump", "peak_margin",
-                           "pressure_target_utilization",
-                           "pressure_min_ratio", "request_margin"}));
+                           "pressure_target_utilization", "pressure_min_ratio",
+                           "request_margin"}));
     KFIX_TRY(r.get(s["oom_bump_ratio"], "sizing.oom_bump_ratio",
                    cfg.sizing.oom_bump_ratio));
     KFIX_TRY(r.get_bytes(s["oom_min_bump"], "sizing.oom_min_bump",
                          cfg.sizing.oom_min_bump_bytes));
-    KFIX_TRY(r.get(s["peak_margin"], "sizing.peak_margin",
-                   cfg.sizing.peak_margin));
+    KFIX_TRY(
+      r.get(s["peak_margin"], "sizing.peak_margin", cfg.sizing.peak_margin));
     KFIX_TRY(r.get(s["pressure_target_utilization"],
                    "sizing.pressure_target_utilization",
                    cfg.sizing.pressure_target_utilization));
@@ -270,9 +272,9 @@ caf::error with_yaml_file(const std::string& path, Fn fn) {
   try {
     root = YAML::Load(buf.str());
   } catch (const YAML::ParserException& e) {
-    return make_error(ec::invalid_config,
-                      path + ": line " + std::to_string(e.mark.line + 1)
-                        + ": " + e.msg);
+    return make_error(ec::invalid_config, path + ": line "
+                                            + std::to_string(e.mark.line + 1)
+                                            + ": " + e.msg);
   }
   if (root.IsNull())
     root = YAML::Node{YAML::NodeType::Map};
@@ -301,7 +303,9 @@ secret_fields() {
 }
 
 std::string trim(std::string text) {
-  auto not_space = [](unsigned char c) { return !std::isspace(c); };
+  auto not_space = [](unsigned char c) {
+    return !std::isspace(c);
+  };
   text.erase(text.begin(), std::find_if(text.begin(), text.end(), not_space));
   text.erase(std::find_if(text.rbegin(), text.rend(), not_space).base(),
              text.end());
@@ -345,7 +349,9 @@ std::map<std::string, std::string> read_dotenv(const std::string& path) {
 std::string mount_name(std::string_view var) {
   std::string result{var.substr(5)};
   std::transform(result.begin(), result.end(), result.begin(),
-                 [](unsigned char c) { return c == '_' ? '-' : std::tolower(c); });
+                 [](unsigned char c) {
+                   return c == '_' ? '-' : std::tolower(c);
+                 });
   return result;
 }
 
@@ -362,7 +368,9 @@ caf::error policy_config::validate() const {
   for (const auto& env : auto_merge_envs) {
     std::string lower = env;
     std::transform(lower.begin(), lower.end(), lower.begin(),
-                   [](unsigned char c) { return std::tolower(c); });
+                   [](unsigned char c) {
+                     return std::tolower(c);
+                   });
     if (lower == "prod" || lower == "production")
       return make_error(ec::invalid_config,
                         "auto_merge_envs: " + env
@@ -373,8 +381,7 @@ caf::error policy_config::validate() const {
 
 int64_t policy_config::memory_cap_for(const std::string& ns) const {
   auto i = namespace_max_memory_bytes.find(ns);
-  return i == namespace_max_memory_bytes.end() ? max_memory_bytes
-                                                : i->second;
+  return i == namespace_max_memory_bytes.end() ? max_memory_bytes : i->second;
 }
 
 caf::error sizing_config::validate() const {

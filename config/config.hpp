@@ -81,7 +81,7 @@ struct gitlab_config {
 };
 
 struct slack_config {
-  bool enabled = true;  // effective only with KFIX_SLACK_WEBHOOK_URL
+  bool enabled = true; // effective only with KFIX_SLACK_WEBHOOK_URL
 };
 
 struct simulation_config {
@@ -114,7 +114,7 @@ struct server_settings {
 /// The whole agent configuration, after defaults, file and flags.
 struct agent_config {
   server_settings server;
-  std::string database_url;  // from flags or secrets only
+  std::string database_url; // from flags or secrets only
   std::string state_dir = "state";
   std::string policy_file = "config/policy.yaml";
   /// Per-incident deadline for gathering context.
@@ -151,7 +151,6 @@ load_policy_file(const std::string& path);
 /// `secrets_dir` (Kubernetes Secret mounts: file `gitlab-token` for
 /// KFIX_GITLAB_TOKEN), and `KFIX_*_FILE` variables naming files.
 secrets load_secrets(const std::string& dotenv_path = ".env",
-                     const std::string& secrets_dir
-                     = "/var/run/secrets/kfix");
+                     const std::string& secrets_dir = "/var/run/secrets/kfix");
 
 } // namespace kfix

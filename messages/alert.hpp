@@ -54,17 +54,17 @@ struct workload_ref {
 /// scope, query and message tell about the workload and the breach.
 struct enriched_alert {
   // -- delivery and monitor ---------------------------------------------------
-  std::string delivery_id;   // $ID, unique per event
-  std::string monitor_id;    // $ALERT_ID
-  std::string cycle_key;     // $ALERT_CYCLE_KEY, groups one incident
-  std::string aggreg_key;    // $AGGREG_KEY
-  std::string transition;    // Triggered, Re-Triggered, Recovered, ...
-  std::string event_type;    // query_alert_monitor, ...
-  std::string priority;      // P1..P5
+  std::string delivery_id; // $ID, unique per event
+  std::string monitor_id;  // $ALERT_ID
+  std::string cycle_key;   // $ALERT_CYCLE_KEY, groups one incident
+  std::string aggreg_key;  // $AGGREG_KEY
+  std::string transition;  // Triggered, Re-Triggered, Recovered, ...
+  std::string event_type;  // query_alert_monitor, ...
+  std::string priority;    // P1..P5
   std::string title;
   std::string body;
   std::string link;
-  int64_t date_ms = 0;       // epoch milliseconds
+  int64_t date_ms = 0; // epoch milliseconds
   // -- what was measured ------------------------------------------------------
   std::string query;
   std::string metric;

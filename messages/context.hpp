@@ -58,7 +58,7 @@ struct container_status {
   std::string name;
   int32_t restart_count = 0;
   bool ready = false;
-  std::string state;  // running | waiting | terminated
+  std::string state; // running | waiting | terminated
   std::string waiting_reason;
   std::string last_termination_reason;
   int32_t last_exit_code = 0;
@@ -74,7 +74,7 @@ struct pod_state {
 
 /// A Kubernetes event about the workload or its pods.
 struct event_record {
-  std::string type;  // Normal | Warning
+  std::string type; // Normal | Warning
   std::string reason;
   std::string message;
   std::string involved_kind;
@@ -93,8 +93,8 @@ struct quota_state {
 struct series_summary {
   std::string metric;
   std::string container;
-  std::string window;  // "1h" | "7d"
-  std::string unit;    // byte | nanocore | core | count
+  std::string window; // "1h" | "7d"
+  std::string unit;   // byte | nanocore | core | count
   int64_t samples = 0;
   double p50 = 0;
   double p95 = 0;

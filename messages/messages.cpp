@@ -142,8 +142,7 @@ std::string workload_ref::display() const {
   return kind + " " + ns + "/" + name;
 }
 
-const container_spec*
-workload_state::container(const std::string& name) const {
+const container_spec* workload_state::container(const std::string& name) const {
   for (const auto& c : containers)
     if (c.name == name)
       return &c;
@@ -284,11 +283,11 @@ void to_json(nlohmann::json& j, const quota_state& x) {
 }
 
 void to_json(nlohmann::json& j, const series_summary& x) {
-  j = {{"metric", x.metric}, {"container", x.container},
-       {"window", x.window}, {"unit", x.unit},
+  j = {{"metric", x.metric},   {"container", x.container},
+       {"window", x.window},   {"unit", x.unit},
        {"samples", x.samples}, {"p50", x.p50},
-       {"p95", x.p95},       {"p99", x.p99},
-       {"max", x.max},       {"last", x.last}};
+       {"p95", x.p95},         {"p99", x.p99},
+       {"max", x.max},         {"last", x.last}};
 }
 
 void to_json(nlohmann::json& j, const log_record& x) {
@@ -332,9 +331,8 @@ void to_json(nlohmann::json& j, const plan& x) {
 }
 
 void to_json(nlohmann::json& j, const decision& x) {
-  j = {{"decision", to_string(x.kind)},
-       {"reason", x.reason},
-       {"plans", x.plans}};
+  j = {
+    {"decision", to_string(x.kind)}, {"reason", x.reason}, {"plans", x.plans}};
 }
 
 void to_json(nlohmann::json& j, const file_change& x) {

@@ -36,7 +36,7 @@ struct patch {
 
 /// Where the GitOps files of a workload come from and go to.
 struct gitops_target {
-  std::string project;  // GitLab project path, e.g. shop/deploy
+  std::string project; // GitLab project path, e.g. shop/deploy
   std::string target_branch = "main";
 };
 

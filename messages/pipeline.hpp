@@ -44,7 +44,7 @@ using decision_ptr = std::shared_ptr<const decision>;
 /// realised carries the reason instead.
 struct patch_set {
   std::vector<patch> patches;
-  std::vector<std::pair<std::string, std::string>> failures;  // plan, why
+  std::vector<std::pair<std::string, std::string>> failures; // plan, why
 };
 
 using patch_set_ptr = std::shared_ptr<const patch_set>;

@@ -46,7 +46,7 @@ std::optional<decision_kind> parse_decision_kind(std::string_view name);
 
 /// A candidate fix with everything a reviewer needs to judge it.
 struct plan {
-  std::string id;  // stable within an incident: "p1", "p2", ...
+  std::string id; // stable within an incident: "p1", "p2", ...
   std::string title;
   std::vector<action> actions;
   /// Why, citing the evidence (numbers, events, statuses).

@@ -9,7 +9,7 @@ namespace kfix {
 
 /// The outcome of one safety rule for one plan.
 struct check_result {
-  std::string rule;  // request_le_limit, memory_increase_cap, quota, dry_run
+  std::string rule; // request_le_limit, memory_increase_cap, quota, dry_run
   bool passed = false;
   bool skipped = false;
   std::string detail;
@@ -27,7 +27,7 @@ struct verdict {
 
 /// Where a merge request (or its local equivalent) was published.
 struct publication {
-  std::string publisher;  // gitlab | local-git | captured
+  std::string publisher; // gitlab | local-git | captured
   std::string url;
   std::string branch;
   std::string commit;

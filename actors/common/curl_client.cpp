@@ -20,7 +20,9 @@ std::string incoming::header(const std::string& lower_name) const {
 bool is_secret_header(std::string_view name) {
   std::string lower{name};
   std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return std::tolower(c); });
+                 [](unsigned char c) {
+                   return std::tolower(c);
+                 });
   return lower == "authorization" || lower == "dd-api-key"
          || lower == "dd-application-key" || lower == "private-token"
          || lower == "x-api-key" || lower == "x-kfix-token"
@@ -57,14 +59,15 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
   auto colon = line.find(':');
   if (colon != std::string_view::npos) {
     std::string name{line.substr(0, colon)};
-    std::transform(name.begin(), name.end(), name.begin(),
-                   [](unsigned char c) { return std::tolower(c); });
+    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) {
+      return std::tolower(c);
+    });
     auto value = line.substr(colon + 1);
     while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
       value.remove_prefix(1);
-    while (!value.empty()
-           && (value.back() == '\r' || value.back() == '\n'
-               || value.back() == ' '))
+    while (
+      !value.empty()
+      && (value.back() == '\r' || value.back() == '\n' || value.back() == ' '))
       value.remove_suffix(1);
     t->result.answer.headers.emplace(std::move(name), std::string{value});
   } else if (line.rfind("HTTP/", 0) == 0) {
@@ -121,7 +124,9 @@ class curl_client : public client {
 public:
   explicit curl_client(client_config cfg) : cfg_(std::move(cfg)) {
     static std::once_flag once;
-    std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+    std::call_once(once, [] {
+      curl_global_init(CURL_GLOBAL_DEFAULT);
+    });
     std::random_device rd;
     rng_.seed(rd());
   }
@@ -164,7 +169,8 @@ public:
             this_wait = asked;
           }
         }
-        log_attempt(req, out, attempts[i], retry && attempts[i] < req.max_attempts);
+        log_attempt(req, out, attempts[i],
+                    retry && attempts[i] < req.max_attempts);
         if (retry && attempts[i] < req.max_attempts) {
           again.push_back(i);
           wait = std::max(wait, this_wait);
@@ -176,8 +182,7 @@ public:
           results[i] = make_error(
             code, req.service + " " + req.method + " "
                     + log::redact_url(req.url) + ": " + out.curl_error
-                    + " (after " + std::to_string(attempts[i])
-                    + " attempts)");
+                    + " (after " + std::to_string(attempts[i]) + " attempts)");
         } else {
           out.answer.attempts = attempts[i];
           out.answer.elapsed = elapsed[i];
@@ -229,8 +234,9 @@ private:
     curl_easy_setopt(e, CURLOPT_URL, req.url.c_str());
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t.error_buffer);
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS,
-                     static_cast<long>(std::max<int64_t>(1, req.timeout.count())));
+    curl_easy_setopt(
+      e, CURLOPT_TIMEOUT_MS,
+      static_cast<long>(std::max<int64_t>(1, req.timeout.count())));
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
                      static_cast<long>(std::min<int64_t>(
                        std::max<int64_t>(1, req.timeout.count()), 5000)));

@@ -29,10 +29,11 @@ response json_response(int status, const nlohmann::json& body) {
 }
 
 response error_response(int status, std::string message) {
-  return json_response(status, {{"error",
-                                 {{"status", status},
-                                  {"reason", std::string{reason_phrase(status)}},
-                                  {"message", std::move(message)}}}});
+  return json_response(status,
+                       {{"error",
+                         {{"status", status},
+                          {"reason", std::string{reason_phrase(status)}},
+                          {"message", std::move(message)}}}});
 }
 
 std::string_view reason_phrase(int status) {
@@ -151,8 +152,8 @@ std::multimap<std::string, std::string> parse_query(std::string_view query) {
   return result;
 }
 
-std::string build_query(
-  const std::vector<std::pair<std::string, std::string>>& params) {
+std::string
+build_query(const std::vector<std::pair<std::string, std::string>>& params) {
   std::string result;
   for (const auto& [key, value] : params) {
     if (!result.empty())

@@ -19,13 +19,13 @@ using header_map = std::multimap<std::string, std::string>;
 /// An HTTP request received by one of K-Fix's servers (intake, simulators,
 /// test fakes), with the target split and percent-decoded.
 struct request {
-  std::string method;  // GET, POST, ...
-  std::string target;  // as sent: /path?query
-  std::string path;    // decoded path, without the query
-  std::multimap<std::string, std::string> query;  // decoded
+  std::string method; // GET, POST, ...
+  std::string target; // as sent: /path?query
+  std::string path;   // decoded path, without the query
+  std::multimap<std::string, std::string> query; // decoded
   header_map headers;
   std::string body;
-  std::string remote;  // peer address
+  std::string remote; // peer address
 
   /// The first value of a header (lower-case name), or "".
   std::string header(const std::string& lower_name) const;
@@ -64,7 +64,7 @@ std::string url_decode(std::string_view text, bool plus_as_space = true);
 std::multimap<std::string, std::string> parse_query(std::string_view query);
 
 /// Builds "a=1&b=2" from pairs, encoding each part.
-std::string build_query(
-  const std::vector<std::pair<std::string, std::string>>& params);
+std::string
+build_query(const std::vector<std::pair<std::string, std::string>>& params);
 
 } // namespace kfix::http

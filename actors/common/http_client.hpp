@@ -31,7 +31,7 @@ struct outgoing {
 /// An answer from the service. Non-2xx statuses are answers, not errors.
 struct incoming {
   int status = 0;
-  header_map headers;  // lower-case names
+  header_map headers; // lower-case names
   std::string body;
   int attempts = 1;
   std::chrono::milliseconds elapsed{0};
@@ -43,8 +43,7 @@ struct incoming {
 };
 
 /// Called after each completed exchange (recording into cassettes).
-using exchange_observer
-  = std::function<void(const outgoing&, const incoming&)>;
+using exchange_observer = std::function<void(const outgoing&, const incoming&)>;
 
 struct client_config {
   /// CA bundle to verify servers with; empty for the system store.
@@ -69,8 +68,7 @@ class client {
 public:
   virtual ~client() = default;
   /// Performs the call with retries; an error only when no HTTP answer came.
-  [[nodiscard]] virtual caf::expected<incoming> send(const outgoing& req)
-    = 0;
+  [[nodiscard]] virtual caf::expected<incoming> send(const outgoing& req) = 0;
   /// Performs several calls concurrently; results in request order.
   virtual std::vector<caf::expected<incoming>>
   send_all(const std::vector<outgoing>& reqs) = 0;

@@ -37,7 +37,9 @@ namespace {
 std::string lower(boost::beast::string_view text) {
   std::string result{text.data(), text.size()};
   std::transform(result.begin(), result.end(), result.begin(),
-                 [](unsigned char c) { return std::tolower(c); });
+                 [](unsigned char c) {
+                   return std::tolower(c);
+                 });
   return result;
 }
 
@@ -51,8 +53,7 @@ request to_request(bhttp::request<bhttp::string_body>&& raw,
   if (q != std::string::npos)
     req.query = parse_query(std::string_view{req.target}.substr(q + 1));
   for (const auto& field : raw)
-    req.headers.emplace(lower(field.name_string()),
-                        std::string{field.value()});
+    req.headers.emplace(lower(field.name_string()), std::string{field.value()});
   req.body = std::move(raw.body());
   req.remote = remote;
   return req;
@@ -81,9 +82,9 @@ public:
 
   void start(bool over_capacity) {
     over_capacity_ = over_capacity;
-    net::dispatch(stream_.get_executor(),
-                  beast::bind_front_handler(&session::read,
-                                            shared_from_this()));
+    net::dispatch(
+      stream_.get_executor(),
+      beast::bind_front_handler(&session::read, shared_from_this()));
   }
 
 private:
@@ -92,9 +93,9 @@ private:
     parser_->body_limit(state_->cfg.body_limit);
     buffer_.consume(buffer_.size());
     stream_.expires_after(state_->cfg.read_timeout);
-    bhttp::async_read(stream_, buffer_, *parser_,
-                      beast::bind_front_handler(&session::on_read,
-                                                shared_from_this()));
+    bhttp::async_read(
+      stream_, buffer_, *parser_,
+      beast::bind_front_handler(&session::on_read, shared_from_this()));
   }
 
   void on_read(beast::error_code ec, std::size_t) {
@@ -103,15 +104,15 @@ private:
     if (ec == bhttp::error::body_limit) {
       keep_alive_ = false;
       return write(error_response(
-        413, "request body exceeds "
-               + std::to_string(state_->cfg.body_limit) + " bytes"));
+        413, "request body exceeds " + std::to_string(state_->cfg.body_limit)
+               + " bytes"));
     }
     if (ec == beast::error::timeout)
       return close();
     if (ec) {
       keep_alive_ = false;
-      return write(error_response(400, "malformed HTTP request: "
-                                         + ec.message()));
+      return write(
+        error_response(400, "malformed HTTP request: " + ec.message()));
     }
     auto raw = parser_->release();
     keep_alive_ = raw.keep_alive();
@@ -151,11 +152,11 @@ private:
     msg->keep_alive(keep_alive_);
     msg->prepare_payload();
     stream_.expires_after(state_->cfg.read_timeout);
-    bhttp::async_write(stream_, *msg,
-                       [self = shared_from_this(), msg](beast::error_code ec,
-                                                        std::size_t) {
-                         self->on_write(ec);
-                       });
+    bhttp::async_write(
+      stream_, *msg,
+      [self = shared_from_this(), msg](beast::error_code ec, std::size_t) {
+        self->on_write(ec);
+      });
   }
 
   void on_write(beast::error_code ec) {
@@ -182,10 +183,8 @@ private:
 class beast_server : public server {
 public:
   beast_server(std::shared_ptr<shared_state> state)
-    : state_(std::move(state)),
-      ioc_(std::max(1, state_->cfg.threads)),
-      acceptor_(net::make_strand(ioc_)) {
-  }
+    : state_(std::move(state)), ioc_(std::max(1, state_->cfg.threads)),
+      acceptor_(net::make_strand(ioc_)) {}
 
   ~beast_server() override {
     stop();
@@ -206,14 +205,16 @@ public:
     if (!ec)
       acceptor_.listen(net::socket_base::max_listen_connections, ec);
     if (ec)
-      return make_error(ec::unavailable,
-                        "cannot listen on " + state_->cfg.address + ":"
-                          + std::to_string(state_->cfg.port) + ": "
-                          + ec.message());
+      return make_error(ec::unavailable, "cannot listen on "
+                                           + state_->cfg.address + ":"
+                                           + std::to_string(state_->cfg.port)
+                                           + ": " + ec.message());
     port_ = acceptor_.local_endpoint().port();
     accept();
     for (int i = 0; i < std::max(1, state_->cfg.threads); ++i)
-      threads_.emplace_back([this] { ioc_.run(); });
+      threads_.emplace_back([this] {
+        ioc_.run();
+      });
     return caf::none;
   }
 
@@ -236,17 +237,14 @@ public:
 
 private:
   void accept() {
-    acceptor_.async_accept(net::make_strand(ioc_),
-                           [this](beast::error_code ec, tcp::socket socket) {
-                             if (ec)
-                               return stopped_ ? void() : accept();
-                             bool over = state_->connections.load()
-                                         >= state_->cfg.max_connections;
-                             std::make_shared<session>(std::move(socket),
-                                                       state_)
-                               ->start(over);
-                             accept();
-                           });
+    acceptor_.async_accept(
+      net::make_strand(ioc_), [this](beast::error_code ec, tcp::socket socket) {
+        if (ec)
+          return stopped_ ? void() : accept();
+        bool over = state_->connections.load() >= state_->cfg.max_connections;
+        std::make_shared<session>(std::move(socket), state_)->start(over);
+        accept();
+      });
   }
 
   std::shared_ptr<shared_state> state_;

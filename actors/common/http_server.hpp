@@ -23,7 +23,7 @@ handler sync_handler(std::function<response(const request&)> fn);
 
 struct server_config {
   std::string address = "127.0.0.1";
-  uint16_t port = 0;  // 0 picks a free port
+  uint16_t port = 0; // 0 picks a free port
   int threads = 2;
   /// Larger bodies get 413 before the handler sees them.
   uint64_t body_limit = 1 << 20;

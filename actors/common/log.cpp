@@ -53,7 +53,7 @@ std::string now_iso8601() {
   gmtime_r(&secs, &tm);
   char buf[32];
   std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-  char out[40];
+  char out[64];
   std::snprintf(out, sizeof(out), "%s.%03dZ", buf, static_cast<int>(millis));
   return out;
 }
@@ -85,8 +85,8 @@ void write(level lvl, std::string_view component, std::string_view event,
   if (fields.is_object())
     for (auto& [key, value] : fields.items())
       line[key] = std::move(value);
-  logger().info(line.dump(-1, ' ', false,
-                          nlohmann::json::error_handler_t::replace));
+  logger().info(
+    line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 std::string redact_url(std::string_view url) {
@@ -124,8 +124,9 @@ std::string redact_url(std::string_view url) {
     auto part = query.substr(0, amp);
     auto eq = part.find('=');
     std::string key{part.substr(0, eq)};
-    std::transform(key.begin(), key.end(), key.begin(),
-                   [](unsigned char c) { return std::tolower(c); });
+    std::transform(key.begin(), key.end(), key.begin(), [](unsigned char c) {
+      return std::tolower(c);
+    });
     bool secret = key.find("token") != std::string::npos
                   || key.find("sig") != std::string::npos
                   || key.find("key") != std::string::npos

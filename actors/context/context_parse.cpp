@@ -1,5 +1,6 @@
 #include "actors/context/context_parse.hpp"
 
+#include "actors/common/time_text.hpp"
 #include "actors/context/log_redaction.hpp"
 
 #include <nlohmann/json.hpp>
@@ -390,53 +391,6 @@ std::string metric_of(dom::element series) {
   if (colon != std::string_view::npos && colon < brace)
     expr.remove_prefix(colon + 1);
   return std::string{expr.substr(0, expr.find('{'))};
-}
-
-// -- time ---------------------------------------------------------------------
-
-// Howard Hinnant's days_from_civil / civil_from_days.
-int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  auto era = (y >= 0 ? y : y - 399) / 400;
-  auto yoe = static_cast<unsigned>(y - era * 400);
-  auto doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  auto doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
-
-void civil_from_days(int64_t z, int64_t& y, unsigned& m, unsigned& d) {
-  z += 719468;
-  auto era = (z >= 0 ? z : z - 146096) / 146097;
-  auto doe = static_cast<unsigned>(z - era * 146097);
-  auto yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  y = static_cast<int64_t>(yoe) + era * 400;
-  auto doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  auto mp = (5 * doy + 2) / 153;
-  d = doy - (153 * mp + 2) / 5 + 1;
-  m = mp < 10 ? mp + 3 : mp - 9;
-  y += m <= 2;
-}
-
-bool read_digits(std::string_view text, size_t& pos, size_t n, int& out) {
-  if (pos + n > text.size())
-    return false;
-  out = 0;
-  for (size_t i = 0; i < n; ++i) {
-    auto c = text[pos + i];
-    if (c < '0' || c > '9')
-      return false;
-    out = out * 10 + (c - '0');
-  }
-  pos += n;
-  return true;
-}
-
-bool expect_char(std::string_view text, size_t& pos, char c) {
-  if (pos < text.size() && text[pos] == c) {
-    ++pos;
-    return true;
-  }
-  return false;
 }
 
 } // namespace
@@ -876,8 +830,8 @@ std::string logs_request_body(const fetch_scope& scope, int limit,
                               const std::string& cursor) {
   nlohmann::json body;
   body["filter"]["query"] = datadog_logs_query(scope);
-  body["filter"]["from"] = format_rfc3339(scope.alert_time_s - 3600);
-  body["filter"]["to"] = format_rfc3339(scope.alert_time_s + 300);
+  body["filter"]["from"] = format_rfc3339_s(scope.alert_time_s - 3600);
+  body["filter"]["to"] = format_rfc3339_s(scope.alert_time_s + 300);
   body["page"]["limit"] = limit;
   if (!cursor.empty())
     body["page"]["cursor"] = cursor;
@@ -903,84 +857,6 @@ std::string datadog_base_url(const datadog_config& cfg) {
   if (cfg.site.find('.') != std::string::npos)
     return "https://api." + cfg.site;
   return sites.at("us1");
-}
-
-// -- time ---------------------------------------------------------------------
-
-std::string format_rfc3339(int64_t epoch_s) {
-  auto days = epoch_s / 86400;
-  auto secs = epoch_s % 86400;
-  if (secs < 0) {
-    secs += 86400;
-    --days;
-  }
-  int64_t y = 0;
-  unsigned m = 0;
-  unsigned d = 0;
-  civil_from_days(days, y, m, d);
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "%04lld-%02u-%02uT%02d:%02d:%02dZ",
-                static_cast<long long>(y), m, d, static_cast<int>(secs / 3600),
-                static_cast<int>(secs / 60 % 60), static_cast<int>(secs % 60));
-  return buf;
-}
-
-std::optional<int64_t> parse_rfc3339_ms(std::string_view text) {
-  size_t pos = 0;
-  int year = 0;
-  int month = 0;
-  int day = 0;
-  int hour = 0;
-  int minute = 0;
-  int second = 0;
-  if (!read_digits(text, pos, 4, year) || !expect_char(text, pos, '-')
-      || !read_digits(text, pos, 2, month) || !expect_char(text, pos, '-')
-      || !read_digits(text, pos, 2, day))
-    return std::nullopt;
-  if (!expect_char(text, pos, 'T') && !expect_char(text, pos, 't')
-      && !expect_char(text, pos, ' '))
-    return std::nullopt;
-  if (!read_digits(text, pos, 2, hour) || !expect_char(text, pos, ':')
-      || !read_digits(text, pos, 2, minute) || !expect_char(text, pos, ':')
-      || !read_digits(text, pos, 2, second))
-    return std::nullopt;
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59
-      || second > 60)
-    return std::nullopt;
-  int64_t millis = 0;
-  if (expect_char(text, pos, '.')) {
-    int64_t scale = 100;
-    auto any = false;
-    while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') {
-      millis += (text[pos] - '0') * scale;
-      scale /= 10;
-      ++pos;
-      any = true;
-    }
-    if (!any)
-      return std::nullopt;
-  }
-  int64_t offset_s = 0;
-  if (expect_char(text, pos, 'Z') || expect_char(text, pos, 'z')) {
-    // UTC
-  } else if (pos < text.size() && (text[pos] == '+' || text[pos] == '-')) {
-    auto sign = text[pos] == '-' ? -1 : 1;
-    ++pos;
-    int oh = 0;
-    int om = 0;
-    if (!read_digits(text, pos, 2, oh) || !expect_char(text, pos, ':')
-        || !read_digits(text, pos, 2, om))
-      return std::nullopt;
-    offset_s = sign * (oh * 3600 + om * 60);
-  } else {
-    return std::nullopt;
-  }
-  if (pos != text.size())
-    return std::nullopt;
-  auto days = days_from_civil(year, static_cast<unsigned>(month),
-                              static_cast<unsigned>(day));
-  auto secs = days * 86400 + hour * 3600 + minute * 60 + second - offset_s;
-  return secs * 1000 + millis;
 }
 
 } // namespace kfix::context

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "actors/common/time_text.hpp"
 #include "actors/context/context_merge.hpp"
 #include "config/config.hpp"
 #include "messages/context.hpp"
@@ -175,14 +176,5 @@ std::string logs_request_body(const fetch_scope& scope, int limit,
 /// The API base URL: `api_url` when set, else the site's
 /// (`us1` -> https://api.datadoghq.com, `eu` -> https://api.datadoghq.eu).
 std::string datadog_base_url(const datadog_config& cfg);
-
-// -- time ---------------------------------------------------------------------
-
-/// Formats seconds since the epoch as RFC 3339 UTC ("2026-03-14T10:02:11Z").
-std::string format_rfc3339(int64_t epoch_s);
-
-/// Parses RFC 3339 ("2026-03-14T10:02:11Z", fractions and offsets allowed)
-/// into milliseconds since the epoch.
-std::optional<int64_t> parse_rfc3339_ms(std::string_view text);
 
 } // namespace kfix::context

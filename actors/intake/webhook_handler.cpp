@@ -16,8 +16,7 @@ bool secrets_equal(const std::string& given, const std::string& expected) {
   // the lengths either.
   unsigned char a[SHA256_DIGEST_LENGTH];
   unsigned char b[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(given.data()), given.size(),
-         a);
+  SHA256(reinterpret_cast<const unsigned char*>(given.data()), given.size(), a);
   SHA256(reinterpret_cast<const unsigned char*>(expected.data()),
          expected.size(), b);
   return CRYPTO_memcmp(a, b, sizeof(a)) == 0;
@@ -28,7 +27,9 @@ namespace {
 bool is_json_content_type(const std::string& value) {
   std::string lower = value;
   std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return std::tolower(c); });
+                 [](unsigned char c) {
+                   return std::tolower(c);
+                 });
   auto semi = lower.find(';');
   auto media = lower.substr(0, semi);
   media.erase(std::remove(media.begin(), media.end(), ' '), media.end());
@@ -61,9 +62,8 @@ http::handler make_webhook_handler(webhook_auth auth, submit_fn submit,
                                    incident_lookup_fn lookup,
                                    readiness_fn ready) {
   return [auth = std::move(auth), submit = std::move(submit),
-          lookup = std::move(lookup),
-          ready = std::move(ready)](http::request&& req,
-                                    http::responder respond) {
+          lookup = std::move(lookup), ready = std::move(ready)](
+           http::request&& req, http::responder respond) {
     if (req.path == "/healthz") {
       if (req.method != "GET")
         return respond(http::error_response(405, "use GET"));
@@ -71,8 +71,7 @@ http::handler make_webhook_handler(webhook_auth auth, submit_fn submit,
     }
     if (req.path == "/readyz") {
       if (auto err = ready())
-        return respond(
-          http::error_response(503, "not ready: " + render(err)));
+        return respond(http::error_response(503, "not ready: " + render(err)));
       return respond(http::json_response(200, {{"status", "ready"}}));
     }
     // Everything else may reveal or change state: authenticate first.
@@ -87,9 +86,8 @@ http::handler make_webhook_handler(webhook_auth auth, submit_fn submit,
     if (req.path != "/datadog-webhook")
       return respond(http::error_response(404, "no route " + req.path));
     if (req.method != "POST")
-      return respond(
-        http::error_response(405, "use POST for /datadog-webhook")
-          .header("Allow", "POST"));
+      return respond(http::error_response(405, "use POST for /datadog-webhook")
+                       .header("Allow", "POST"));
     if (!is_json_content_type(req.header("content-type")))
       return respond(http::error_response(
         415, "Content-Type must be application/json, got \""

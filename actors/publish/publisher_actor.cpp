@@ -19,9 +19,9 @@ make_publish_request(const job_ptr& job, const result_ptr& result,
     if (p.id == result->chosen_plan)
       chosen = &p;
   if (chosen == nullptr || !result->patch)
-    return make_error(ec::invalid_input,
-                      "incident " + std::to_string(result->incident_id)
-                        + " has no chosen plan to publish");
+    return make_error(ec::invalid_input, "incident "
+                                           + std::to_string(result->incident_id)
+                                           + " has no chosen plan to publish");
   publish::publish_request req;
   req.result = result;
   req.chosen = *chosen;
@@ -60,8 +60,7 @@ publisher_stage(publisher_actor::stateful_pointer<publisher_state>,
         return;
       if (auto err = slack->notify(url, *result, result->publication))
         log::warn("publisher", "slack-notify-failed",
-                  {{"incident", result->incident_id},
-                   {"error", render(err)}});
+                  {{"incident", result->incident_id}, {"error", render(err)}});
     },
   };
 }

@@ -29,8 +29,8 @@ std::vector<verdict> judge(const decision& d, const context_bundle& bundle,
         v.accepted = check.passed;
         v.checks.push_back(std::move(check));
       } else if (cfg.policy.require_dry_run) {
-        v.checks.push_back({"dry_run", false, true,
-                            "no cluster configured: dry run skipped"});
+        v.checks.push_back(
+          {"dry_run", false, true, "no cluster configured: dry run skipped"});
       }
     }
     result.push_back(std::move(v));

@@ -33,23 +33,20 @@ public:
 
   /// Stores the alert and opens or joins its incident, atomically.
   [[nodiscard]] virtual caf::expected<accepted_alert>
-  record_alert(const enriched_alert& alert, std::string_view raw_payload)
-    = 0;
+  record_alert(const enriched_alert& alert, std::string_view raw_payload) = 0;
 
   /// Appends a progress step (received, context, ..., failed) with detail.
-  [[nodiscard]] virtual caf::error
-  record_stage(int64_t incident_id, incident_stage stage,
-               const std::string& detail)
+  [[nodiscard]] virtual caf::error record_stage(int64_t incident_id,
+                                                incident_stage stage,
+                                                const std::string& detail)
     = 0;
 
   /// Stores the final result of the pipeline as JSON.
-  [[nodiscard]] virtual caf::error record_result(const incident_result& r)
-    = 0;
+  [[nodiscard]] virtual caf::error record_result(const incident_result& r) = 0;
 
   /// The incident with its progress and result, as JSON text.
   [[nodiscard]] virtual caf::expected<std::string>
-  incident_json(int64_t incident_id)
-    = 0;
+  incident_json(int64_t incident_id) = 0;
 
   /// Checks that the store is reachable.
   [[nodiscard]] virtual caf::error ping() = 0;
@@ -82,7 +79,8 @@ private:
   int64_t next_id_ = 1;
   std::unordered_map<std::string, int64_t> by_delivery_;
   std::unordered_map<std::string, int64_t> open_by_group_;
-  std::unordered_map<int64_t, std::vector<std::pair<incident_stage, std::string>>>
+  std::unordered_map<int64_t,
+                     std::vector<std::pair<incident_stage, std::string>>>
     stages_;
   std::unordered_map<int64_t, std::string> results_;
 };
@@ -92,8 +90,7 @@ private:
 class shared_store : public incident_store {
 public:
   explicit shared_store(std::shared_ptr<memory_store> target)
-    : target_(std::move(target)) {
-  }
+    : target_(std::move(target)) {}
   caf::expected<accepted_alert>
   record_alert(const enriched_alert& alert,
                std::string_view raw_payload) override {

@@ -36,8 +36,7 @@ memory_store::record_alert(const enriched_alert& alert, std::string_view) {
   return result;
 }
 
-caf::error memory_store::record_stage(int64_t incident_id,
-                                      incident_stage stage,
+caf::error memory_store::record_stage(int64_t incident_id, incident_stage stage,
                                       const std::string& detail) {
   std::lock_guard<std::mutex> guard{mtx_};
   stages_[incident_id].emplace_back(stage, detail);
@@ -64,8 +63,9 @@ caf::expected<std::string> memory_store::incident_json(int64_t incident_id) {
   j["progress"] = nlohmann::json::array();
   for (const auto& [stage, detail] : i->second)
     j["progress"].push_back({{"stage", to_string(stage)}, {"detail", detail}});
-  j["stage"] = i->second.empty() ? "received"
-                                 : std::string{to_string(i->second.back().first)};
+  j["stage"] = i->second.empty()
+                 ? "received"
+                 : std::string{to_string(i->second.back().first)};
   auto r = results_.find(incident_id);
   j["result"] = r == results_.end()
                   ? nlohmann::json(nullptr)

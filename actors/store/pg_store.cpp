@@ -1,9 +1,8 @@
 #include "actors/common/log.hpp"
 #include "actors/store/incident_store.hpp"
 
-#include <pqxx/pqxx>
-
 #include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
 
 namespace kfix::store {
 
@@ -62,8 +61,7 @@ CREATE INDEX incident_progress_incident ON incident_progress (incident_id);
 
 class pg_store : public incident_store {
 public:
-  explicit pg_store(std::string dsn) : dsn_(std::move(dsn)) {
-  }
+  explicit pg_store(std::string dsn) : dsn_(std::move(dsn)) {}
 
   caf::expected<accepted_alert>
   record_alert(const enriched_alert& alert,
@@ -141,11 +139,11 @@ public:
     auto done = run<bool>([&](pqxx::connection& c) {
       pqxx::work tx{c};
       nlohmann::json j = r;
-      tx.exec_params("UPDATE incidents SET result = $2::jsonb, updated_at = "
-                     "now() WHERE id = $1",
-                     r.incident_id,
-                     j.dump(-1, ' ', false,
-                            nlohmann::json::error_handler_t::replace));
+      tx.exec_params(
+        "UPDATE incidents SET result = $2::jsonb, updated_at = "
+        "now() WHERE id = $1",
+        r.incident_id,
+        j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
       tx.commit();
       return true;
     });
@@ -182,9 +180,9 @@ public:
                                   incident_id);
       j["progress"] = nlohmann::json::array();
       for (const auto& s : steps)
-        j["progress"].push_back(
-          {{"stage", s[0].c_str()}, {"detail", s[1].c_str()},
-           {"at", s[2].c_str()}});
+        j["progress"].push_back({{"stage", s[0].c_str()},
+                                 {"detail", s[1].c_str()},
+                                 {"at", s[2].c_str()}});
       auto alerts = tx.exec_params(
         "SELECT delivery_id, transition, received_at::text FROM alerts WHERE "
         "incident_id = $1 ORDER BY id",

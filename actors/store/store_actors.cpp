@@ -25,8 +25,7 @@ progress_stage(progress_actor::stateful_pointer<progress_state> self,
     [=](atom::result, const result_ptr& result) {
       if (auto err = self->state.db->record_result(*result))
         log::error("progress", "record-result-failed",
-                   {{"incident", result->incident_id},
-                    {"error", render(err)}});
+                   {{"incident", result->incident_id}, {"error", render(err)}});
     },
   };
 }
@@ -50,15 +49,15 @@ intake_stage(intake_actor::stateful_pointer<intake_state> self,
       auto stored = self->state.db->record_alert(alert, sub->raw_payload);
       if (!stored) {
         // Temporary: Datadog retries 5xx, so the alert is not lost.
-        log::error("intake", "alert-not-stored",
-                   {{"delivery", alert.delivery_id},
-                    {"error", render(stored.error())}});
-        sub->respond(503, nlohmann::json{{"error",
-                                          {{"status", 503},
-                                           {"message",
-                                            "alert not stored: "
-                                              + render(stored.error())}}}}
-                            .dump());
+        log::error(
+          "intake", "alert-not-stored",
+          {{"delivery", alert.delivery_id}, {"error", render(stored.error())}});
+        sub->respond(503,
+                     nlohmann::json{{"error",
+                                     {{"status", 503},
+                                      {"message", "alert not stored: "
+                                                    + render(stored.error())}}}}
+                       .dump());
         return;
       }
       auto id = stored->incident_id;
@@ -68,8 +67,8 @@ intake_stage(intake_actor::stateful_pointer<intake_state> self,
                   {{"incident", id}, {"delivery", alert.delivery_id}});
         return;
       }
-      sub->respond(202, body_of(id, stored->new_incident ? "accepted"
-                                                         : "joined"));
+      sub->respond(202,
+                   body_of(id, stored->new_incident ? "accepted" : "joined"));
       log::info("intake", "alert-accepted",
                 {{"incident", id},
                  {"delivery", alert.delivery_id},

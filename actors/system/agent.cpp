@@ -57,9 +57,9 @@ start_simulation(const agent_config& cfg,
       continue;
     }
     for (const auto& failure : loaded->failures)
-      log::warn("simulation", "incident-not-loaded",
-                {{"dir", failure.dir.string()},
-                 {"error", render(failure.error)}});
+      log::warn(
+        "simulation", "incident-not-loaded",
+        {{"dir", failure.dir.string()}, {"error", render(failure.error)}});
     for (auto& inc : loaded->incidents) {
       if (auto err = sim->host->add_incident(inc)) {
         log::warn("simulation", "incident-not-simulated",
@@ -76,13 +76,15 @@ start_simulation(const agent_config& cfg,
   auto host = sim->host;
   http::server_config scfg;
   auto k8s = http::start_server(
-    scfg, http::sync_handler(
-            [host](const http::request& r) { return host->handle_kubernetes(r); }));
+    scfg, http::sync_handler([host](const http::request& r) {
+      return host->handle_kubernetes(r);
+    }));
   if (!k8s)
     return k8s.error();
   auto dd = http::start_server(
-    scfg, http::sync_handler(
-            [host](const http::request& r) { return host->handle_datadog(r); }));
+    scfg, http::sync_handler([host](const http::request& r) {
+      return host->handle_datadog(r);
+    }));
   if (!dd)
     return dd.error();
   sim->kubernetes_base = (*k8s)->base_url();
@@ -103,8 +105,7 @@ start_simulation(const agent_config& cfg,
 class locked_store {
 public:
   explicit locked_store(std::unique_ptr<store::incident_store> db)
-    : db_(std::move(db)) {
-  }
+    : db_(std::move(db)) {}
   caf::expected<std::string> incident_json(int64_t id) {
     std::lock_guard<std::mutex> guard{mtx_};
     return db_->incident_json(id);
@@ -184,7 +185,9 @@ public:
       if (auto err = store::migrate(cfg->database_url))
         return err;
       auto dsn = cfg->database_url;
-      services->make_store = [dsn] { return store::make_pg_store(dsn); };
+      services->make_store = [dsn] {
+        return store::make_pg_store(dsn);
+      };
     }
     // -- actors -----------------------------------------------------------
     caf_cfg_.set("scheduler.max-threads", size_t{2});
@@ -194,13 +197,22 @@ public:
     caf::scoped_actor self{*system_};
     caf::error failed;
     self->request(supervisor_, std::chrono::seconds{10}, atom::status::value)
-      .receive([&](const intake_actor& h) { intake_ = h; },
-               [&](caf::error& err) { failed = err; });
+      .receive(
+        [&](const intake_actor& h) {
+          intake_ = h;
+        },
+        [&](caf::error& err) {
+          failed = err;
+        });
     if (!failed)
-      self->request(supervisor_, std::chrono::seconds{10},
-                    atom::process::value)
-        .receive([&](const coordinator_actor& h) { coordinator_ = h; },
-                 [&](caf::error& err) { failed = err; });
+      self->request(supervisor_, std::chrono::seconds{10}, atom::process::value)
+        .receive(
+          [&](const coordinator_actor& h) {
+            coordinator_ = h;
+          },
+          [&](caf::error& err) {
+            failed = err;
+          });
     if (failed)
       return make_error(ec::unspecified,
                         "actors did not start: " + render(failed));
@@ -219,10 +231,15 @@ public:
         if (auto h = caf::actor_cast<intake_actor>(intake))
           caf::anon_send(h, sub);
         else
-          sub->respond(503, R"({"error":{"status":503,"message":"shutting down"}})");
+          sub->respond(503,
+                       R"({"error":{"status":503,"message":"shutting down"}})");
       },
-      [lookup](int64_t id) { return lookup->incident_json(id); },
-      [lookup]() { return lookup->ping(); });
+      [lookup](int64_t id) {
+        return lookup->incident_json(id);
+      },
+      [lookup]() {
+        return lookup->ping();
+      });
     http::server_config scfg;
     scfg.address = host;
     scfg.port = port;
@@ -234,12 +251,12 @@ public:
     if (!server)
       return server.error();
     server_ = std::move(*server);
-    log::info("agent", "listening",
-              {{"address", host},
-               {"port", server_->port()},
-               {"webhook", "POST /datadog-webhook"},
-               {"auth", cfg->secret.webhook_token.empty() ? "none"
-                                                          : "X-KFix-Token"}});
+    log::info(
+      "agent", "listening",
+      {{"address", host},
+       {"port", server_->port()},
+       {"webhook", "POST /datadog-webhook"},
+       {"auth", cfg->secret.webhook_token.empty() ? "none" : "X-KFix-Token"}});
     return caf::none;
   }
 
@@ -257,8 +274,8 @@ public:
 
   void kill_stage(const std::string& role) override {
     caf::scoped_actor self{*system_};
-    self->request(supervisor_, std::chrono::seconds{5}, atom::stage::value,
-                  role)
+    self
+      ->request(supervisor_, std::chrono::seconds{5}, atom::stage::value, role)
       .receive(
         [&](const caf::actor& h) {
           caf::anon_send_exit(h, caf::exit_reason::kill);

@@ -72,8 +72,9 @@ std::string sources_summary(const context_bundle& b) {
 }
 
 void publish_step(self_ptr self, run_ptr r) {
-  self->request(self->state.stages.publisher, r->timeout,
-                atom::publish::value, r->job, result_ptr{r->result})
+  self
+    ->request(self->state.stages.publisher, r->timeout, atom::publish::value,
+              r->job, result_ptr{r->result})
     .then(
       [self, r](const publication_ptr& pub) {
         r->result->publication = *pub;
@@ -83,10 +84,11 @@ void publish_step(self_ptr self, run_ptr r) {
       fail_with(self, r, "publish"));
 }
 
-void validate_step(self_ptr self, run_ptr r, bundle_ptr bundle,
-                   decision_ptr d, patch_set_ptr patches) {
-  self->request(self->state.stages.safety, r->timeout, atom::validate::value,
-                r->job, bundle, d, patches)
+void validate_step(self_ptr self, run_ptr r, bundle_ptr bundle, decision_ptr d,
+                   patch_set_ptr patches) {
+  self
+    ->request(self->state.stages.safety, r->timeout, atom::validate::value,
+              r->job, bundle, d, patches)
     .then(
       [self, r, d, patches](const verdicts_ptr& verdicts) {
         r->result->verdicts = *verdicts;
@@ -103,16 +105,17 @@ void validate_step(self_ptr self, run_ptr r, bundle_ptr bundle,
         const auto& p = d->plans[*chosen];
         r->result->chosen_plan = p.id;
         r->result->patch = *pipeline::find_patch(*patches, p.id);
-        record(self, r, incident_stage::validated, "chose " + p.id + ": "
-                                                     + p.title);
+        record(self, r, incident_stage::validated,
+               "chose " + p.id + ": " + p.title);
         publish_step(self, r);
       },
       fail_with(self, r, "safety"));
 }
 
 void plan_step(self_ptr self, run_ptr r, bundle_ptr bundle) {
-  self->request(self->state.stages.reasoning, r->timeout, atom::plan::value,
-                r->job, bundle)
+  self
+    ->request(self->state.stages.reasoning, r->timeout, atom::plan::value,
+              r->job, bundle)
     .then(
       [self, r, bundle](const decision_ptr& d) {
         r->result->decision = *d;
@@ -123,8 +126,9 @@ void plan_step(self_ptr self, run_ptr r, bundle_ptr bundle) {
         if (d->kind != decision_kind::fix)
           return finish(self, r, incident_stage::closed,
                         std::string{to_string(d->kind)} + ": " + d->reason);
-        self->request(self->state.stages.patch, r->timeout,
-                      atom::synthesize::value, r->job, bundle, d)
+        self
+          ->request(self->state.stages.patch, r->timeout,
+                    atom::synthesize::value, r->job, bundle, d)
           .then(
             [self, r, bundle, d](const patch_set_ptr& patches) {
               validate_step(self, r, bundle, d, patches);
@@ -148,8 +152,7 @@ void start(self_ptr self, const job_ptr& job, services_ptr services) {
   if (!job->endpoints->unresolved.empty())
     return finish(self, r, incident_stage::failed,
                   "no API endpoints: " + job->endpoints->unresolved);
-  self->request(self->state.stages.context, r->timeout, atom::fetch::value,
-                job)
+  self->request(self->state.stages.context, r->timeout, atom::fetch::value, job)
     .then(
       [self, r](const bundle_ptr& bundle) {
         r->result->context = *bundle;
@@ -168,7 +171,9 @@ coordinator(coordinator_actor::stateful_pointer<coordinator_state> self,
             services_ptr services, stage_handles stages) {
   self->state.stages = std::move(stages);
   return {
-    [=](atom::process, const job_ptr& job) { start(self, job, services); },
+    [=](atom::process, const job_ptr& job) {
+      start(self, job, services);
+    },
     [=](atom::update, const stage_handles& stages) {
       self->state.stages = stages;
     },

@@ -1,5 +1,6 @@
 #include "actors/system/endpoints.hpp"
 
+#include "actors/context/context_parse.hpp"
 #include "config/defaults.hpp"
 #include "eval/sim/simulator_host.hpp"
 
@@ -9,24 +10,9 @@
 
 namespace kfix {
 
-std::string datadog_site_url(const std::string& site) {
-  static const std::map<std::string, std::string> sites{
-    {"us1", "https://api.datadoghq.com"},
-    {"us3", "https://api.us3.datadoghq.com"},
-    {"us5", "https://api.us5.datadoghq.com"},
-    {"eu", "https://api.datadoghq.eu"},
-    {"ap1", "https://api.ap1.datadoghq.com"},
-    {"ap2", "https://api.ap2.datadoghq.com"},
-    {"gov", "https://api.ddog-gov.com"},
-  };
-  auto i = sites.find(site);
-  return i == sites.end() ? std::string{} : i->second;
-}
-
 agent_resolver::agent_resolver(std::shared_ptr<const agent_config> cfg,
                                std::shared_ptr<simulation_endpoints> sim)
-  : cfg_(std::move(cfg)), simulation_(std::move(sim)) {
-}
+  : cfg_(std::move(cfg)), simulation_(std::move(sim)) {}
 
 namespace {
 
@@ -67,8 +53,8 @@ agent_resolver::resolve(const enriched_alert& alert) {
     if (sim_dd) {
       result->datadog_url = simulation_->datadog_base + prefix;
       // The simulator checks that keys are sent, as Datadog does.
-      result->datadog_headers = {{"DD-API-KEY", "simulated"},
-                                 {"DD-APPLICATION-KEY", "simulated"}};
+      result->datadog_headers
+        = {{"DD-API-KEY", "simulated"}, {"DD-APPLICATION-KEY", "simulated"}};
     }
     const auto& inc = simulation_->incidents.at(*id);
     if (!inc.gitops.project.empty())
@@ -102,12 +88,10 @@ agent_resolver::resolve(const enriched_alert& alert) {
                                               "Bearer " + token);
   }
   if (!sim_dd) {
-    result->datadog_url = cfg.datadog.api_url.empty()
-                            ? datadog_site_url(cfg.datadog.site)
-                            : cfg.datadog.api_url;
-    result->datadog_headers = {
-      {"DD-API-KEY", cfg.secret.datadog_api_key},
-      {"DD-APPLICATION-KEY", cfg.secret.datadog_app_key}};
+    result->datadog_url = context::datadog_base_url(cfg.datadog);
+    result->datadog_headers
+      = {{"DD-API-KEY", cfg.secret.datadog_api_key},
+         {"DD-APPLICATION-KEY", cfg.secret.datadog_app_key}};
   }
   return endpoints_ptr{std::move(result)};
 }

@@ -15,13 +15,10 @@ class simulator_host;
 
 namespace kfix {
 
-/// The Datadog API base URL of a site (us1 -> https://api.datadoghq.com).
-std::string datadog_site_url(const std::string& site);
-
 /// Where simulated APIs answer, when some are simulated.
 struct simulation_endpoints {
   std::shared_ptr<sim::simulator_host> host;
-  std::string kubernetes_base;  // http://127.0.0.1:PORT
+  std::string kubernetes_base; // http://127.0.0.1:PORT
   std::string datadog_base;
   std::map<std::string, sim::recorded_incident> incidents;
 };

@@ -10,9 +10,9 @@
 
 namespace kfix {
 
-caf::expected<replay_outcome> replay_incident(const std::filesystem::path& dir,
-                                              agent_config cfg,
-                                              std::chrono::milliseconds timeout) {
+caf::expected<replay_outcome>
+replay_incident(const std::filesystem::path& dir, agent_config cfg,
+                std::chrono::milliseconds timeout) {
   auto inc = sim::load_incident(dir);
   if (!inc)
     return inc.error();
@@ -54,13 +54,15 @@ caf::expected<replay_outcome> replay_incident(const std::filesystem::path& dir,
   job->endpoints = *endpoints;
   auto done = std::make_shared<std::promise<result_ptr>>();
   auto future = done->get_future();
-  job->on_done = [done](result_ptr r) { done->set_value(std::move(r)); };
+  job->on_done = [done](result_ptr r) {
+    done->set_value(std::move(r));
+  };
   (*agent)->process(job);
   if (future.wait_for(timeout) != std::future_status::ready)
-    return make_error(ec::timeout, "replay of " + inc->id + " did not finish "
-                                     "within "
-                                     + std::to_string(timeout.count())
-                                     + " ms");
+    return make_error(ec::timeout, "replay of " + inc->id
+                                     + " did not finish "
+                                       "within "
+                                     + std::to_string(timeout.count()) + " ms");
   replay_outcome outcome;
   outcome.result = future.get();
   outcome.captured = capture->requests();
@@ -78,8 +80,8 @@ nlohmann::json replay_json(const replay_outcome& outcome) {
                    {"expected", outcome.incident.expected}};
   j["alert_type"] = r.alert_type;
   j["workload"] = r.workload;
-  j["decision"] = {{"kind", to_string(r.decision.kind)},
-                   {"reason", r.decision.reason}};
+  j["decision"]
+    = {{"kind", to_string(r.decision.kind)}, {"reason", r.decision.reason}};
   j["stage"] = to_string(r.stage);
   j["failure"] = r.failure;
   j["sources"] = r.context.sources;
@@ -130,9 +132,9 @@ std::string replay_text(const replay_outcome& outcome) {
   out << "\nplans (best first)\n";
   for (size_t i = 0; i < r.decision.plans.size(); ++i) {
     const auto& p = r.decision.plans[i];
-    out << "  " << i + 1 << ". [" << p.id << "] " << p.title
-        << " (confidence " << p.confidence << ")"
-        << (p.id == r.chosen_plan ? "  <- chosen" : "") << "\n";
+    out << "  " << i + 1 << ". [" << p.id << "] " << p.title << " (confidence "
+        << p.confidence << ")" << (p.id == r.chosen_plan ? "  <- chosen" : "")
+        << "\n";
     for (const auto& v : r.verdicts)
       if (v.plan_id == p.id)
         out << "     safety: " << (v.accepted ? "accepted" : "rejected: ")

@@ -131,8 +131,12 @@ caf::behavior supervisor(self_ptr self, services_ptr services) {
       self->send(self->state.coordinator, atom::update::value,
                  self->state.stages);
     },
-    [=](atom::status) { return self->state.intake; },
-    [=](atom::process) { return self->state.coordinator; },
+    [=](atom::status) {
+      return self->state.intake;
+    },
+    [=](atom::process) {
+      return self->state.coordinator;
+    },
     [=](atom::stage, const std::string& role) -> caf::actor {
       // The current handle of a stage, for fault tests.
       const auto& s = self->state.stages;

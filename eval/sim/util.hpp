@@ -1,6 +1,7 @@
 #pragma once
 
 #include "actors/common/http.hpp"
+#include "actors/common/time_text.hpp"
 #include "messages/error.hpp"
 
 #include <nlohmann/json.hpp>
@@ -49,18 +50,6 @@ std::string percent_decode(std::string_view text, bool plus_as_space);
 
 /// Percent-encoding of everything except unreserved characters.
 std::string percent_encode(std::string_view text);
-
-// -- time ---------------------------------------------------------------------
-
-/// Parses an RFC 3339 / ISO-8601 timestamp ("2026-03-14T10:02:11Z",
-/// fractions and offsets allowed) into epoch milliseconds.
-std::optional<int64_t> parse_rfc3339_ms(std::string_view text);
-
-/// Formats epoch milliseconds as "2026-03-14T10:02:11.000Z".
-std::string format_rfc3339_ms(int64_t ms);
-
-/// Formats epoch seconds as "2026-03-14T10:02:11Z".
-std::string format_rfc3339_s(int64_t seconds);
 
 // -- numbers ------------------------------------------------------------------
 

@@ -44,8 +44,7 @@ TEST(HttpServer, RejectsOversizedBodiesWith413) {
   http::server_config cfg;
   cfg.body_limit = 1024;
   server_fixture s{http::sync_handler([](const http::request& r) {
-                     return http::json_response(200,
-                                                {{"size", r.body.size()}});
+                     return http::json_response(200, {{"size", r.body.size()}});
                    }),
                    cfg};
   auto client = http::make_curl_client();
@@ -69,9 +68,10 @@ TEST(HttpServer, DecodesPathAndQueryAndLowercasesHeaders) {
     return http::response{};
   })};
   auto client = http::make_curl_client();
-  auto req = request_to(s.server->base_url()
-                          + "/api/v1/query?query=avg%3Amem%7Bns%3Ashop%7D&from=1",
-                        1);
+  auto req
+    = request_to(s.server->base_url()
+                   + "/api/v1/query?query=avg%3Amem%7Bns%3Ashop%7D&from=1",
+                 1);
   req.headers = {{"X-Custom", "Value"}};
   ASSERT_TRUE(client->send(req));
   EXPECT_EQ(seen.path, "/api/v1/query");
@@ -88,8 +88,8 @@ TEST(HttpServer, AnswersLaterThroughTheResponder) {
       respond(http::json_response(202, {{"later", true}}));
     });
   }};
-  auto answer = http::make_curl_client()->send(
-    request_to(s.server->base_url() + "/", 1));
+  auto answer
+    = http::make_curl_client()->send(request_to(s.server->base_url() + "/", 1));
   for (auto& w : workers)
     w.join();
   ASSERT_TRUE(answer);
@@ -124,7 +124,7 @@ TEST(HttpClient, HonoursRetryAfterAndGivesUpAfterMaxAttempts) {
                   ->send(request_to(s.server->base_url() + "/", 2));
   auto took = std::chrono::steady_clock::now() - started;
   ASSERT_TRUE(answer);
-  EXPECT_EQ(answer->status, 429);  // the last answer is returned as a value
+  EXPECT_EQ(answer->status, 429); // the last answer is returned as a value
   EXPECT_EQ(calls.load(), 2);
   EXPECT_GE(took, std::chrono::milliseconds{120});
 }
@@ -145,8 +145,9 @@ TEST(HttpClient, DoesNotRetryClientErrors) {
 TEST(HttpClient, ConnectionFailureIsAnErrorNamingTheService) {
   uint16_t port = 0;
   {
-    server_fixture s{http::sync_handler(
-      [](const http::request&) { return http::response{}; })};
+    server_fixture s{http::sync_handler([](const http::request&) {
+      return http::response{};
+    })};
     port = s.server->port();
   }
   auto req = request_to("http://127.0.0.1:" + std::to_string(port) + "/", 2);
@@ -177,18 +178,18 @@ TEST(HttpClient, TimeoutIsATimeoutError) {
 }
 
 TEST(HttpClient, SendAllRunsConcurrentlyAndKeepsOrderAndObserves) {
-  server_fixture s{
-    http::sync_handler([](const http::request& r) {
-      std::this_thread::sleep_for(std::chrono::milliseconds{100});
-      http::response resp;
-      resp.body = r.path;
-      return resp;
-    }),
-    [] {
-      http::server_config cfg;
-      cfg.threads = 4;
-      return cfg;
-    }()};
+  server_fixture s{http::sync_handler([](const http::request& r) {
+                     std::this_thread::sleep_for(
+                       std::chrono::milliseconds{100});
+                     http::response resp;
+                     resp.body = r.path;
+                     return resp;
+                   }),
+                   [] {
+                     http::server_config cfg;
+                     cfg.threads = 4;
+                     return cfg;
+                   }()};
   std::atomic<int> observed{0};
   auto cfg = fast_retries();
   cfg.observer = [&](const http::outgoing&, const http::incoming&) {

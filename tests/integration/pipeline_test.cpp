@@ -40,8 +40,8 @@ std::string database_url() {
 std::string unique_suffix() {
   static std::atomic<int> counter{0};
   std::random_device rd;
-  return std::to_string(::getpid()) + "-" + std::to_string(rd() % 100000)
-         + "-" + std::to_string(++counter);
+  return std::to_string(::getpid()) + "-" + std::to_string(rd() % 100000) + "-"
+         + std::to_string(++counter);
 }
 
 /// The sample's alert.json with a fresh delivery id and alert cycle.
@@ -49,8 +49,8 @@ std::string fresh_alert(const sim::recorded_incident& inc,
                         const std::string& suffix) {
   auto alert = nlohmann::json::parse(inc.alert_json);
   alert["id"] = alert["id"].get<std::string>() + suffix;
-  alert["alert_cycle_key"] = alert["alert_cycle_key"].get<std::string>()
-                             + suffix;
+  alert["alert_cycle_key"]
+    = alert["alert_cycle_key"].get<std::string>() + suffix;
   return alert.dump();
 }
 
@@ -103,10 +103,9 @@ protected:
     base_ = "http://127.0.0.1:" + std::to_string(agent_->port());
   }
 
-  http::incoming post(const std::string& body,
-                      std::string content_type = "application/json",
-                      std::vector<std::pair<std::string, std::string>> headers
-                      = {}) {
+  http::incoming
+  post(const std::string& body, std::string content_type = "application/json",
+       std::vector<std::pair<std::string, std::string>> headers = {}) {
     http::outgoing req;
     req.service = "test";
     req.method = "POST";
@@ -135,9 +134,8 @@ protected:
   }
 
   /// Polls GET /incidents/{id} until the incident leaves the pipeline.
-  nlohmann::json wait_for_incident(int64_t id,
-                                   std::chrono::seconds limit
-                                   = std::chrono::seconds{30}) {
+  nlohmann::json wait_for_incident(int64_t id, std::chrono::seconds limit
+                                               = std::chrono::seconds{30}) {
     auto until = std::chrono::steady_clock::now() + limit;
     nlohmann::json last;
     while (std::chrono::steady_clock::now() < until) {
@@ -165,8 +163,9 @@ protected:
 // -- the path to a merge request ----------------------------------------------
 
 /// The memory values of each container of the workload in a manifest.
-std::map<std::string, std::string> resources_by_container(
-  const std::string& text, const std::string& kind, const std::string& name) {
+std::map<std::string, std::string>
+resources_by_container(const std::string& text, const std::string& kind,
+                       const std::string& name) {
   std::map<std::string, std::string> result;
   for (const auto& doc : YAML::LoadAll(text)) {
     if (!doc["kind"] || doc["kind"].as<std::string>() != kind
@@ -323,12 +322,11 @@ TEST_F(EndToEnd, BadInputGets400NamingTheProblemAndStoresNothing) {
     {"not json at all", "application/json", 400, ""},
     {without("alert_id"), "application/json", 400, "alert_id"},
     {without("date"), "application/json", 400, "date"},
-    {without("alert_transition"), "application/json", 400,
-     "alert_transition"},
+    {without("alert_transition"), "application/json", 400, "alert_transition"},
     {with("alert_id", nlohmann::json::object()), "application/json", 400,
      "alert_id"},
-    {with("alert_transition", nlohmann::json::array()), "application/json",
-     400, "alert_transition"},
+    {with("alert_transition", nlohmann::json::array()), "application/json", 400,
+     "alert_transition"},
     {good.dump(), "text/plain", 415, "application/json"},
     {good.dump(), "", 415, "application/json"},
   };

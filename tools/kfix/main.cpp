@@ -10,11 +10,11 @@
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
+#include <pthread.h>
 
 #include <csignal>
 #include <filesystem>
 #include <iostream>
-#include <pthread.h>
 #include <thread>
 
 namespace {
@@ -136,8 +136,8 @@ int run_config_check(const common_flags& common) {
   if (auto err = cfg->validate())
     return fail(render(err));
   nlohmann::json summary{
-    {"config_file", common.config_file.empty() ? "(built-in defaults)"
-                                               : common.config_file},
+    {"config_file",
+     common.config_file.empty() ? "(built-in defaults)" : common.config_file},
     {"listen", cfg->server.listen},
     {"state_dir", cfg->state_dir},
     {"policy_file", cfg->policy_file},
@@ -162,8 +162,7 @@ int main(int argc, char** argv) {
   common_flags common;
   app.add_option("--config", common.config_file, "YAML config file")
     ->check(CLI::ExistingFile);
-  app.add_option("--log-level", common.log_level,
-                 "debug, info, warn or error")
+  app.add_option("--log-level", common.log_level, "debug, info, warn or error")
     ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
 
   serve_flags serve;

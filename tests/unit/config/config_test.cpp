@@ -118,8 +118,8 @@ TEST_F(ConfigFile, ShippedFilesLoad) {
                               + "/config/kfix.example.yaml");
   ASSERT_TRUE(cfg) << render(cfg.error());
   EXPECT_FALSE(cfg->validate()) << render(cfg->validate());
-  auto policy = load_policy_file(std::string{KFIX_SOURCE_DIR}
-                                 + "/config/policy.yaml");
+  auto policy
+    = load_policy_file(std::string{KFIX_SOURCE_DIR} + "/config/policy.yaml");
   ASSERT_TRUE(policy) << render(policy.error());
   EXPECT_EQ(policy->memory_cap_for("kube-system"), 2LL << 30);
 }
@@ -137,7 +137,7 @@ TEST_F(ConfigFile, SecretsComeFromEnvDotenvAndMountedFiles) {
   ::unsetenv("KFIX_GITLAB_TOKEN");
   EXPECT_EQ(s.webhook_token, "from-env");
   EXPECT_EQ(s.gitlab_token, "env-wins");
-  EXPECT_EQ(s.datadog_api_key, "dd-dotenv");  // .env before mounted files
+  EXPECT_EQ(s.datadog_api_key, "dd-dotenv"); // .env before mounted files
   EXPECT_EQ(s.datadog_app_key, "dd-app-mounted");
   EXPECT_TRUE(s.slack_webhook_url.empty());
 }

@@ -501,8 +501,8 @@ TEST(ContextParse, DatadogBaseUrl) {
 // -- time ---------------------------------------------------------------------
 
 TEST(ContextParse, Rfc3339) {
-  EXPECT_EQ(format_rfc3339(0), "1970-01-01T00:00:00Z");
-  EXPECT_EQ(format_rfc3339(1773482531), "2026-03-14T10:02:11Z");
+  EXPECT_EQ(format_rfc3339_s(0), "1970-01-01T00:00:00Z");
+  EXPECT_EQ(format_rfc3339_s(1773482531), "2026-03-14T10:02:11Z");
   EXPECT_EQ(parse_rfc3339_ms("2026-03-14T10:02:11Z"), 1773482531000);
   EXPECT_EQ(parse_rfc3339_ms("2026-03-14T10:02:11.5Z"), 1773482531500);
   EXPECT_EQ(parse_rfc3339_ms("2026-03-14T10:02:11.512345Z"), 1773482531512);

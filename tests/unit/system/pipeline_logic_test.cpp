@@ -127,10 +127,10 @@ spec:
 
 TEST(PatchSynthesis, EditsOnlyTheMemoryLinesAndRendersBothPatches) {
   workload_ref w{"Deployment", "shop", "checkout"};
-  std::vector<repo_file> files{{"apps/checkout/deployment.yaml", manifest,
-                                "c0ffee"}};
-  auto made = patching::synthesize_patch(memory_plan("p1", "1Gi", "1Gi"), w,
-                                         files);
+  std::vector<repo_file> files{
+    {"apps/checkout/deployment.yaml", manifest, "c0ffee"}};
+  auto made
+    = patching::synthesize_patch(memory_plan("p1", "1Gi", "1Gi"), w, files);
   ASSERT_TRUE(made) << render(made.error());
   ASSERT_EQ(made->files.size(), 1u);
   EXPECT_EQ(made->files[0].last_commit_id, "c0ffee");
@@ -172,10 +172,10 @@ TEST(PatchSynthesis, UnsetBecomesNullInTheDryRunPatch) {
   p.actions[0].params = {{"cpu_limit", "unset"}};
   auto k8s = patching::strategic_patch_of(p, {"StatefulSet", "db", "ledger"});
   ASSERT_TRUE(k8s);
-  EXPECT_EQ(nlohmann::json::parse(*k8s)["spec"]["template"]["spec"]
-                                       ["containers"][0]["resources"]["limits"]
-                                       ["cpu"],
-            nullptr);
+  EXPECT_EQ(
+    nlohmann::json::parse(*k8s)["spec"]["template"]["spec"]["containers"][0]
+                               ["resources"]["limits"]["cpu"],
+    nullptr);
 }
 
 // -- the in-memory store ------------------------------------------------------
@@ -193,14 +193,14 @@ TEST(MemoryStore, DeduplicatesDeliveriesAndGroupsByCycle) {
   ASSERT_TRUE(again);
   EXPECT_TRUE(again->duplicate_delivery);
   EXPECT_EQ(again->incident_id, first->incident_id);
-  a.delivery_id = "d2";  // Re-Triggered in the same cycle
+  a.delivery_id = "d2"; // Re-Triggered in the same cycle
   auto joined = db.record_alert(a, "{}");
   ASSERT_TRUE(joined);
   EXPECT_FALSE(joined->new_incident);
   EXPECT_EQ(joined->incident_id, first->incident_id);
-  ASSERT_FALSE(db.record_stage(first->incident_id, incident_stage::published,
-                               "done"));
-  a.delivery_id = "d3";  // after publication a new incident opens
+  ASSERT_FALSE(
+    db.record_stage(first->incident_id, incident_stage::published, "done"));
+  a.delivery_id = "d3"; // after publication a new incident opens
   auto next = db.record_alert(a, "{}");
   ASSERT_TRUE(next);
   EXPECT_TRUE(next->new_incident);
