@@ -48,7 +48,7 @@ server:
   listen: 127.0.0.1:8080
   threads: many
 YAML
-expect 1 "config with a wrong type" -- "$kfix" --config bad.yaml config check
+expect 1 "config with a wrong type" -- "$kfix" config check --config bad.yaml
 expect_text "$work/err" "bad.yaml: server.threads" "error names file and field"
 cat > secret.yaml <<'YAML'
 gitlab:
@@ -61,7 +61,7 @@ cat > unknown.yaml <<'YAML'
 datadog:
   sight: eu
 YAML
-expect 1 "config with an unknown key" -- "$kfix" --config unknown.yaml config check
+expect 1 "config with an unknown key" -- "$kfix" serve --config unknown.yaml
 expect_text "$work/err" "datadog.sight: unknown key" "unknown key named"
 
 # serve refuses a non-loopback address without a webhook token.

@@ -159,6 +159,8 @@ int main(int argc, char** argv) {
   CLI::App app{"K-Fix: remediation agent for Kubernetes alerts from Datadog",
                "kfix"};
   app.require_subcommand(1);
+  // `kfix serve --config FILE` and `kfix --config FILE serve` both work.
+  app.fallthrough();
   common_flags common;
   app.add_option("--config", common.config_file, "YAML config file")
     ->check(CLI::ExistingFile);
