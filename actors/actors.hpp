@@ -31,6 +31,8 @@ using result = caf::atom_constant<caf::atom("result")>;
 using update = caf::atom_constant<caf::atom("update")>;
 using deadline = caf::atom_constant<caf::atom("deadline")>;
 using status = caf::atom_constant<caf::atom("status")>;
+using flush = caf::atom_constant<caf::atom("flush")>;
+using cancel = caf::atom_constant<caf::atom("cancel")>;
 
 } // namespace atom
 
@@ -47,8 +49,11 @@ using context_part_ptr = std::shared_ptr<const context::context_part>;
 /// INTAKE stores each alert (before its HTTP request is answered) and hands
 /// new incidents to the COORDINATOR.
 using intake_actor = caf::typed_actor<
-  /// Stores the alert, answers the request, starts the incident.
-  caf::reacts_to<submission_ptr>>;
+  /// Queues an alert for the next group commit.
+  caf::reacts_to<submission_ptr>,
+  /// Stores every queued alert in one transaction, answers each request,
+  /// starts new incidents and cancels recovered ones.
+  caf::reacts_to<atom::flush>>;
 
 /// A FETCHER asks one source (Kubernetes, Datadog) for its part of the
 /// context, within the deadline (epoch milliseconds of the steady clock).
@@ -108,7 +113,9 @@ using coordinator_actor = caf::typed_actor<
   /// Runs one incident through the pipeline.
   caf::reacts_to<atom::process, job_ptr>,
   /// Replaces the stage handles (after a restart).
-  caf::reacts_to<atom::update, stage_handles>>;
+  caf::reacts_to<atom::update, stage_handles>,
+  /// Cancels what is not yet published of an incident (it recovered).
+  caf::reacts_to<atom::cancel, int64_t>>;
 
 } // namespace kfix
 

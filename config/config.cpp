@@ -292,6 +292,8 @@ secret_fields() {
   static const std::vector<std::pair<const char*, std::string secrets::*>>
     fields{
       {"KFIX_WEBHOOK_TOKEN", &secrets::webhook_token},
+      {"KFIX_WEBHOOK_BEARER_TOKEN", &secrets::webhook_bearer_token},
+      {"KFIX_WEBHOOK_BASIC_AUTH", &secrets::webhook_basic_auth},
       {"KFIX_DATABASE_URL", &secrets::database_url},
       {"KFIX_KUBERNETES_TOKEN", &secrets::kubernetes_token},
       {"KFIX_DATADOG_API_KEY", &secrets::datadog_api_key},
@@ -417,6 +419,13 @@ caf::error agent_config::validate() const {
   if (port < 0 || port > 65535)
     return make_error(ec::invalid_config,
                       "server.listen: invalid port in " + server.listen);
+  if (server.queue_capacity < 1)
+    return make_error(ec::invalid_config,
+                      "server.queue_capacity must be positive");
+  if (!secret.webhook_basic_auth.empty()
+      && secret.webhook_basic_auth.find(':') == std::string::npos)
+    return make_error(ec::invalid_config,
+                      "KFIX_WEBHOOK_BASIC_AUTH must be user:password");
   if (server.threads < 1 || server.threads > 64)
     return make_error(ec::invalid_config, "server.threads must be 1..64");
   static const std::set<std::string> sites{"us1", "us3", "us5", "eu",

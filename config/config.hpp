@@ -94,7 +94,12 @@ struct simulation_config {
 
 /// Secrets, read only from KFIX_* variables, a .env file or mounted files.
 struct secrets {
+  /// Shared secret in the webhook's custom header (server.auth_header).
   std::string webhook_token;
+  /// Alternatively `Authorization: Bearer <token>`.
+  std::string webhook_bearer_token;
+  /// Alternatively HTTP basic auth, as "user:password".
+  std::string webhook_basic_auth;
   std::string database_url;
   std::string kubernetes_token;
   std::string datadog_api_key;
@@ -105,6 +110,10 @@ struct secrets {
 
 struct server_settings {
   std::string listen = "127.0.0.1:8080";
+  /// The custom header carrying KFIX_WEBHOOK_TOKEN.
+  std::string auth_header = "X-KFix-Token";
+  /// Alerts accepted but not yet committed; beyond it, 503 + Retry-After.
+  int queue_capacity = 20'000;
   int threads = 2;
   uint64_t body_limit = 1 << 20;
   std::chrono::milliseconds read_timeout{10'000};
@@ -129,6 +138,12 @@ struct agent_config {
   sizing_config sizing;
   policy_config policy;
   secrets secret;
+
+  /// Whether any webhook authentication is configured.
+  bool webhook_authenticated() const {
+    return !secret.webhook_token.empty() || !secret.webhook_bearer_token.empty()
+           || !secret.webhook_basic_auth.empty();
+  }
 
   /// Whether the Kubernetes and Datadog APIs are simulated.
   bool simulated_kubernetes() const;

@@ -1,5 +1,6 @@
 #include "actors/common/http_client.hpp"
 #include "actors/common/log.hpp"
+#include "actors/common/metrics.hpp"
 
 #include <curl/curl.h>
 
@@ -176,6 +177,7 @@ public:
           wait = std::max(wait, this_wait);
           continue;
         }
+        count_failure(req, out, transport_failed);
         if (transport_failed) {
           auto code = out.code == CURLE_OPERATION_TIMEDOUT ? ec::timeout
                                                            : ec::unavailable;
@@ -199,6 +201,32 @@ public:
   }
 
 private:
+  /// External-call errors by service: final transport failures and error
+  /// statuses.
+  static metrics::counter_family& external_errors() {
+    static auto& errors = metrics::default_registry().counter(
+      "kfix_external_call_errors_total",
+      "Calls to external services that failed, by service and kind",
+      {"service", "kind"});
+    return errors;
+  }
+
+  static void count_failure(const outgoing& req, const attempt& out,
+                            bool transport_failed) {
+    auto& errors = external_errors();
+    const char* kind = nullptr;
+    if (transport_failed)
+      kind = out.code == CURLE_OPERATION_TIMEDOUT ? "timeout" : "network";
+    else if (out.answer.status >= 500)
+      kind = "status_5xx";
+    else if (out.answer.status == 429)
+      kind = "rate_limited";
+    else if (out.answer.status >= 400)
+      kind = "status_4xx";
+    if (kind != nullptr)
+      errors.with({req.service, kind}).inc();
+  }
+
   std::chrono::milliseconds backoff(int attempt_no) {
     auto ceiling = std::min<int64_t>(
       cfg_.backoff_cap.count(),

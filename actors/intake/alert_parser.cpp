@@ -609,7 +609,8 @@ constexpr const char* oom_words = R"((?i)\boom(?:[ _-]?kill(?:ed|s|ing)?)?\b)";
 
 constexpr const char* not_yet_oom
   = R"re((?i)\b(?:near(?:ing)?|risks? of|approach(?:es|ing)?|before|avoid)re"
-    R"re(|prevent(?:ing)?|close to|imminent|pre)[ -]+(?:an? |the )?oom)re";
+    R"re(|prevent(?:ing)?|close to|imminent|pre|will(?: be| get)?)re"
+    R"re(|(?:would|could|may|might)(?: be| get)?)[ -]+(?:an? |the )?oom)re";
 
 constexpr std::array<classification_rule, 22> classification_table{{
   // OOM evidence first: a kill is worse than pressure and needs its sizing.
@@ -622,7 +623,6 @@ constexpr std::array<classification_rule, 22> classification_table{{
    not_yet_oom},
   {alert_type::oom_killed, nullptr, R"((?i)reason:oomkilled)", nullptr, nullptr,
    nullptr},
-  {alert_type::oom_killed, nullptr, nullptr, oom_words, nullptr, not_yet_oom},
   // Waiting reasons name the failure exactly.
   {alert_type::image_pull, nullptr,
    R"((?i)reason:(?:errimagepull|imagepullbackoff|invalidimagename))", nullptr,
@@ -638,6 +638,10 @@ constexpr std::array<classification_rule, 22> classification_table{{
    R"re((?i)memory\.(?:working_set|usage|rss|limits))re"
    R"re(|memory_(?:usage|working_set)|mem\.(?:usable|used|pct_usable))re",
    nullptr, nullptr, nullptr, nullptr},
+  // OOM words in the text only count when no memory metric was alerted on
+  // ("if this persists the pod will be OOMKilled" is pressure); the pod
+  // statuses still show a real kill to the rules.
+  {alert_type::oom_killed, nullptr, nullptr, oom_words, nullptr, not_yet_oom},
   {alert_type::cpu_throttling, R"((?i)throttl)", nullptr, nullptr, nullptr,
    nullptr},
   {alert_type::hpa_maxed, R"((?i)\bhpa\b|\.hpa\.|horizontalpodautoscaler)",

@@ -18,12 +18,54 @@ struct accepted_alert {
   int64_t incident_id = 0;
   /// The same delivery ($ID) was stored before: nothing new was written.
   bool duplicate_delivery = false;
-  /// A new incident was opened (else the alert joined an open one).
+  /// A new incident was opened that needs processing (else the alert joined
+  /// an incident, or only records a transition).
   bool new_incident = false;
+  /// A Recovered alert closed an incident before its fix was published:
+  /// plans not yet published are cancelled.
+  bool resolved = false;
+};
+
+/// One alert of a batch to store.
+struct alert_to_store {
+  const enriched_alert* alert = nullptr;
+  std::string_view raw_payload;
 };
 
 /// The key grouping the alerts of one incident: monitor and alert cycle.
 std::string incident_group_key(const enriched_alert& alert);
+
+/// What is known about earlier incidents when an alert arrives.
+struct group_lookup {
+  /// The newest incident of the alert's group (monitor and cycle).
+  int64_t latest_in_group = 0;
+  bool latest_open = false;
+  bool latest_published = false;
+  /// An open incident of the same workload (another monitor).
+  int64_t open_for_workload = 0;
+  /// An incident of the same workload published within the cooldown.
+  int64_t recently_published = 0;
+};
+
+/// How an alert joins the incidents.
+struct grouping {
+  enum kind_t { join, open_new, record_only } kind = open_new;
+  int64_t incident_id = 0; // for join
+  /// The joined incident is closed as recovered.
+  bool resolve = false;
+};
+
+/// Storm discipline: one incident per monitor and cycle, one per workload
+/// across monitors, and at most one merge request for a flapping alert (a
+/// re-trigger within the cooldown after publication joins that incident).
+/// Recovered closes an incident whose fix is not yet published; Warn and No
+/// Data are recorded only.
+grouping decide_grouping(const enriched_alert& alert,
+                         const group_lookup& lookup);
+
+/// How long after a publication a re-triggered alert of the same workload
+/// joins that incident instead of opening a new one.
+constexpr int64_t flapping_cooldown_seconds = 3600;
 
 /// Durable record of alerts, incidents and their progress. Implementations
 /// are not thread-safe: each actor owns its own instance.
@@ -31,9 +73,19 @@ class incident_store {
 public:
   virtual ~incident_store() = default;
 
-  /// Stores the alert and opens or joins its incident, atomically.
-  [[nodiscard]] virtual caf::expected<accepted_alert>
-  record_alert(const enriched_alert& alert, std::string_view raw_payload) = 0;
+  /// Stores a batch of alerts in one transaction (group commit): all are
+  /// stored, or none and the error says why. Results in batch order.
+  [[nodiscard]] virtual caf::expected<std::vector<accepted_alert>>
+  record_alerts(const std::vector<alert_to_store>& batch) = 0;
+
+  /// Stores one alert (a batch of one).
+  [[nodiscard]] caf::expected<accepted_alert>
+  record_alert(const enriched_alert& alert, std::string_view raw_payload) {
+    auto result = record_alerts({{&alert, raw_payload}});
+    if (!result)
+      return result.error();
+    return result->front();
+  }
 
   /// Appends a progress step (received, context, ..., failed) with detail.
   [[nodiscard]] virtual caf::error record_stage(int64_t incident_id,
@@ -62,9 +114,8 @@ std::unique_ptr<incident_store> make_pg_store(std::string dsn);
 /// In-memory store for offline replay and eval; shared state, thread-safe.
 class memory_store : public incident_store {
 public:
-  caf::expected<accepted_alert>
-  record_alert(const enriched_alert& alert,
-               std::string_view raw_payload) override;
+  caf::expected<std::vector<accepted_alert>>
+  record_alerts(const std::vector<alert_to_store>& batch) override;
   caf::error record_stage(int64_t incident_id, incident_stage stage,
                           const std::string& detail) override;
   caf::error record_result(const incident_result& r) override;
@@ -77,8 +128,14 @@ public:
 private:
   mutable std::mutex mtx_;
   int64_t next_id_ = 1;
+  struct incident_row {
+    std::string group;
+    std::string workload;
+    bool open = true;
+    bool published = false;
+  };
   std::unordered_map<std::string, int64_t> by_delivery_;
-  std::unordered_map<std::string, int64_t> open_by_group_;
+  std::unordered_map<int64_t, incident_row> incidents_;
   std::unordered_map<int64_t,
                      std::vector<std::pair<incident_stage, std::string>>>
     stages_;
@@ -91,10 +148,9 @@ class shared_store : public incident_store {
 public:
   explicit shared_store(std::shared_ptr<memory_store> target)
     : target_(std::move(target)) {}
-  caf::expected<accepted_alert>
-  record_alert(const enriched_alert& alert,
-               std::string_view raw_payload) override {
-    return target_->record_alert(alert, raw_payload);
+  caf::expected<std::vector<accepted_alert>>
+  record_alerts(const std::vector<alert_to_store>& batch) override {
+    return target_->record_alerts(batch);
   }
   caf::error record_stage(int64_t incident_id, incident_stage stage,
                           const std::string& detail) override {

@@ -1,6 +1,9 @@
 #include "actors/store/incident_store.hpp"
+#include "actors/system/pipeline_logic.hpp"
 
 #include <nlohmann/json.hpp>
+
+#include <algorithm>
 
 namespace kfix::store {
 
@@ -16,34 +19,107 @@ std::string incident_group_key(const enriched_alert& alert) {
   return monitor + "/" + alert.workload.ns + "/" + alert.workload.name;
 }
 
-caf::expected<accepted_alert>
-memory_store::record_alert(const enriched_alert& alert, std::string_view) {
-  std::lock_guard<std::mutex> guard{mtx_};
-  if (auto i = by_delivery_.find(alert.delivery_id); i != by_delivery_.end())
-    return accepted_alert{i->second, true, false};
-  accepted_alert result;
-  auto group = incident_group_key(alert);
-  if (auto i = open_by_group_.find(group); i != open_by_group_.end()) {
-    result.incident_id = i->second;
-  } else {
-    result.incident_id = next_id_++;
-    result.new_incident = true;
-    open_by_group_[group] = result.incident_id;
-    stages_[result.incident_id].emplace_back(incident_stage::received,
-                                             "alert " + alert.delivery_id);
+namespace {
+
+std::string workload_key(const enriched_alert& alert) {
+  return alert.cluster + "/" + alert.workload.ns + "/" + alert.workload.name;
+}
+
+} // namespace
+
+grouping decide_grouping(const enriched_alert& alert,
+                         const group_lookup& lookup) {
+  grouping result;
+  if (pipeline::wants_remediation(alert)) {
+    if (lookup.latest_in_group != 0 && lookup.latest_open) {
+      result.kind = grouping::join;
+      result.incident_id = lookup.latest_in_group;
+    } else if (lookup.open_for_workload != 0) {
+      result.kind = grouping::join;
+      result.incident_id = lookup.open_for_workload;
+    } else if (lookup.recently_published != 0) {
+      result.kind = grouping::join;
+      result.incident_id = lookup.recently_published;
+    } else {
+      result.kind = grouping::open_new;
+    }
+    return result;
   }
-  by_delivery_[alert.delivery_id] = result.incident_id;
+  if (lookup.latest_in_group == 0) {
+    result.kind = grouping::record_only;
+    return result;
+  }
+  result.kind = grouping::join;
+  result.incident_id = lookup.latest_in_group;
+  result.resolve = alert.transition == "Recovered" && lookup.latest_open
+                   && !lookup.latest_published;
   return result;
+}
+
+caf::expected<std::vector<accepted_alert>>
+memory_store::record_alerts(const std::vector<alert_to_store>& batch) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  std::vector<accepted_alert> results;
+  for (const auto& item : batch) {
+    const auto& alert = *item.alert;
+    if (auto i = by_delivery_.find(alert.delivery_id);
+        i != by_delivery_.end()) {
+      results.push_back({i->second, true, false, false});
+      continue;
+    }
+    auto group = incident_group_key(alert);
+    auto workload = workload_key(alert);
+    group_lookup lookup;
+    for (const auto& [id, row] : incidents_) {
+      if (row.group == group && id > lookup.latest_in_group) {
+        lookup.latest_in_group = id;
+        lookup.latest_open = row.open;
+        lookup.latest_published = row.published;
+      }
+      if (row.workload == workload && row.open)
+        lookup.open_for_workload = std::max(lookup.open_for_workload, id);
+      // In memory (replay, eval) every publication counts as recent.
+      if (row.workload == workload && row.published)
+        lookup.recently_published = std::max(lookup.recently_published, id);
+    }
+    auto g = decide_grouping(alert, lookup);
+    accepted_alert result;
+    if (g.kind == grouping::join) {
+      result.incident_id = g.incident_id;
+      if (g.resolve) {
+        incidents_[g.incident_id].open = false;
+        stages_[g.incident_id].emplace_back(incident_stage::closed,
+                                            "recovered before a fix was "
+                                            "published");
+        result.resolved = true;
+      }
+    } else {
+      result.incident_id = next_id_++;
+      auto open = g.kind == grouping::open_new;
+      result.new_incident = open;
+      incidents_[result.incident_id] = {group, workload, open, false};
+      stages_[result.incident_id].emplace_back(
+        open ? incident_stage::received : incident_stage::closed,
+        open ? "alert " + alert.delivery_id
+             : "recorded " + alert.transition + " alert " + alert.delivery_id);
+    }
+    by_delivery_[alert.delivery_id] = result.incident_id;
+    results.push_back(result);
+  }
+  return results;
 }
 
 caf::error memory_store::record_stage(int64_t incident_id, incident_stage stage,
                                       const std::string& detail) {
   std::lock_guard<std::mutex> guard{mtx_};
   stages_[incident_id].emplace_back(stage, detail);
-  if (stage == incident_stage::published || stage == incident_stage::failed
-      || stage == incident_stage::closed)
-    for (auto i = open_by_group_.begin(); i != open_by_group_.end();)
-      i = i->second == incident_id ? open_by_group_.erase(i) : std::next(i);
+  if (auto i = incidents_.find(incident_id); i != incidents_.end()) {
+    if (stage == incident_stage::published)
+      i->second.published = true;
+    if (stage == incident_stage::published || stage == incident_stage::failed
+        || stage == incident_stage::closed)
+      i->second.open = false;
+  }
   return caf::none;
 }
 

@@ -63,53 +63,17 @@ class pg_store : public incident_store {
 public:
   explicit pg_store(std::string dsn) : dsn_(std::move(dsn)) {}
 
-  caf::expected<accepted_alert>
-  record_alert(const enriched_alert& alert,
-               std::string_view raw_payload) override {
-    return run<accepted_alert>([&](pqxx::connection& c) {
+  caf::expected<std::vector<accepted_alert>>
+  record_alerts(const std::vector<alert_to_store>& batch) override {
+    return run<std::vector<accepted_alert>>([&](pqxx::connection& c) {
+      // One transaction, one commit, for the whole batch (group commit).
       pqxx::work tx{c};
-      auto dup = tx.exec_params(
-        "SELECT incident_id FROM alerts WHERE delivery_id = $1",
-        alert.delivery_id);
-      if (!dup.empty())
-        return accepted_alert{dup[0][0].as<int64_t>(), true, false};
-      auto group = incident_group_key(alert);
-      accepted_alert result;
-      auto open = tx.exec_params(
-        "SELECT id FROM incidents WHERE group_key = $1 AND open FOR UPDATE",
-        group);
-      if (!open.empty()) {
-        result.incident_id = open[0][0].as<int64_t>();
-        tx.exec_params("UPDATE incidents SET updated_at = now() WHERE id = $1",
-                       result.incident_id);
-      } else {
-        auto row = tx.exec_params1(
-          "INSERT INTO incidents (group_key, namespace, workload_kind, "
-          "workload_name, container, alert_type, env, cluster, team, stage) "
-          "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,'received') RETURNING id",
-          group, alert.workload.ns, alert.workload.kind, alert.workload.name,
-          alert.container, std::string{to_string(alert.type)}, alert.env,
-          alert.cluster, alert.team);
-        result.incident_id = row[0].as<int64_t>();
-        result.new_incident = true;
-        tx.exec_params(
-          "INSERT INTO incident_progress (incident_id, stage, detail) "
-          "VALUES ($1, 'received', $2)",
-          result.incident_id, "alert " + alert.delivery_id);
-      }
-      nlohmann::json enriched = alert;
-      tx.exec_params(
-        "INSERT INTO alerts (delivery_id, incident_id, monitor_id, cycle_key, "
-        "transition, alert_type, event_date, payload, enriched) VALUES "
-        "($1,$2,$3,$4,$5,$6, to_timestamp($7::double precision / 1000.0), "
-        "$8, $9::jsonb)",
-        alert.delivery_id, result.incident_id, alert.monitor_id,
-        alert.cycle_key, alert.transition, std::string{to_string(alert.type)},
-        std::to_string(alert.date_ms), std::string{raw_payload},
-        enriched.dump(-1, ' ', false,
-                      nlohmann::json::error_handler_t::replace));
+      std::vector<accepted_alert> results;
+      results.reserve(batch.size());
+      for (const auto& item : batch)
+        results.push_back(store_one(tx, *item.alert, item.raw_payload));
       tx.commit();
-      return result;
+      return results;
     });
   }
 
@@ -210,6 +174,87 @@ public:
   }
 
 private:
+  /// Stores one alert inside the batch's transaction.
+  accepted_alert store_one(pqxx::work& tx, const enriched_alert& alert,
+                           std::string_view raw_payload) {
+    auto dup
+      = tx.exec_params("SELECT incident_id FROM alerts WHERE delivery_id = $1",
+                       alert.delivery_id);
+    if (!dup.empty())
+      return accepted_alert{dup[0][0].as<int64_t>(), true, false, false};
+    auto group = incident_group_key(alert);
+    group_lookup lookup;
+    auto latest = tx.exec_params(
+      "SELECT id, open, stage = 'published' FROM incidents WHERE group_key = "
+      "$1 ORDER BY id DESC LIMIT 1 FOR UPDATE",
+      group);
+    if (!latest.empty()) {
+      lookup.latest_in_group = latest[0][0].as<int64_t>();
+      lookup.latest_open = latest[0][1].as<bool>();
+      lookup.latest_published = latest[0][2].as<bool>();
+    }
+    if (!alert.workload.name.empty()) {
+      auto same_workload = tx.exec_params(
+        "SELECT coalesce(max(id) FILTER (WHERE open), 0), "
+        "coalesce(max(id) FILTER (WHERE stage = 'published' AND updated_at > "
+        "now() - make_interval(secs => $4)), 0) FROM incidents WHERE "
+        "cluster = $1 AND namespace = $2 AND workload_name = $3",
+        alert.cluster, alert.workload.ns, alert.workload.name,
+        static_cast<double>(flapping_cooldown_seconds));
+      lookup.open_for_workload = same_workload[0][0].as<int64_t>();
+      lookup.recently_published = same_workload[0][1].as<int64_t>();
+    }
+    auto g = decide_grouping(alert, lookup);
+    accepted_alert result;
+    if (g.kind == grouping::join) {
+      result.incident_id = g.incident_id;
+      if (g.resolve) {
+        tx.exec_params("UPDATE incidents SET open = FALSE, stage = 'closed', "
+                       "updated_at = now() WHERE id = $1",
+                       g.incident_id);
+        tx.exec_params(
+          "INSERT INTO incident_progress (incident_id, stage, detail) VALUES "
+          "($1, 'closed', $2)",
+          g.incident_id,
+          "recovered before a fix was published (alert " + alert.delivery_id
+            + ")");
+        result.resolved = true;
+      } else {
+        tx.exec_params("UPDATE incidents SET updated_at = now() WHERE id = $1",
+                       g.incident_id);
+      }
+    } else {
+      bool open = g.kind == grouping::open_new;
+      std::string stage = open ? "received" : "closed";
+      auto row = tx.exec_params1(
+        "INSERT INTO incidents (group_key, namespace, workload_kind, "
+        "workload_name, container, alert_type, env, cluster, team, stage, "
+        "open) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) RETURNING id",
+        group, alert.workload.ns, alert.workload.kind, alert.workload.name,
+        alert.container, std::string{to_string(alert.type)}, alert.env,
+        alert.cluster, alert.team, stage, open);
+      result.incident_id = row[0].as<int64_t>();
+      result.new_incident = open;
+      tx.exec_params(
+        "INSERT INTO incident_progress (incident_id, stage, detail) "
+        "VALUES ($1, $2, $3)",
+        result.incident_id, stage,
+        open ? "alert " + alert.delivery_id
+             : "recorded " + alert.transition + " alert " + alert.delivery_id);
+    }
+    nlohmann::json enriched = alert;
+    tx.exec_params(
+      "INSERT INTO alerts (delivery_id, incident_id, monitor_id, cycle_key, "
+      "transition, alert_type, event_date, payload, enriched) VALUES "
+      "($1,$2,$3,$4,$5,$6, to_timestamp($7::double precision / 1000.0), "
+      "$8, $9::jsonb)",
+      alert.delivery_id, result.incident_id, alert.monitor_id, alert.cycle_key,
+      alert.transition, std::string{to_string(alert.type)},
+      std::to_string(alert.date_ms), std::string{raw_payload},
+      enriched.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    return result;
+  }
+
   /// Runs `fn` on a live connection, reconnecting once after a broken one;
   /// libpqxx exceptions become errors here.
   template <class T, class Fn>

@@ -1,7 +1,7 @@
 #include "actors/store/store_actors.hpp"
 
 #include "actors/common/log.hpp"
-#include "actors/system/pipeline_logic.hpp"
+#include "actors/common/metrics.hpp"
 
 #include <caf/all.hpp>
 
@@ -39,62 +39,118 @@ std::string body_of(int64_t incident_id, const char* status) {
 
 } // namespace
 
+namespace {
+
+/// Starts the pipeline for a new incident.
+void start_incident(intake_actor::stateful_pointer<intake_state> self,
+                    const services_ptr& services,
+                    const coordinator_actor& coordinator,
+                    const enriched_alert& alert, int64_t id) {
+  auto endpoints = services->resolver->resolve(alert);
+  auto inc = std::make_shared<incident>();
+  inc->id = id;
+  inc->alert = alert;
+  auto job = std::make_shared<incident_job>();
+  job->incident = std::move(inc);
+  if (endpoints) {
+    job->endpoints = std::move(*endpoints);
+  } else {
+    // The coordinator records the failure with its reason.
+    auto empty = std::make_shared<incident_endpoints>();
+    empty->unresolved = render(endpoints.error());
+    job->endpoints = empty;
+    log::warn("intake", "endpoints-unresolved",
+              {{"incident", id}, {"error", render(endpoints.error())}});
+  }
+  self->send(coordinator, atom::process::value, job_ptr{std::move(job)});
+}
+
+/// Stores one batch and answers its requests.
+void flush_batch(intake_actor::stateful_pointer<intake_state> self,
+                 const services_ptr& services,
+                 const coordinator_actor& coordinator,
+                 std::vector<submission_ptr> batch) {
+  std::vector<store::alert_to_store> items;
+  items.reserve(batch.size());
+  for (const auto& sub : batch)
+    items.push_back({sub->alert.get(), sub->raw_payload});
+  auto stored = self->state.db->record_alerts(items);
+  if (!stored) {
+    // Temporary: Datadog retries 5xx, so no alert is lost.
+    log::error("intake", "alerts-not-stored",
+               {{"alerts", batch.size()}, {"error", render(stored.error())}});
+    auto body = nlohmann::json{{"error",
+                                {{"status", 503},
+                                 {"message", "alert not stored: "
+                                               + render(stored.error())}}}}
+                  .dump();
+    for (const auto& sub : batch)
+      sub->respond(503, body);
+    return;
+  }
+  static auto& alerts = metrics::default_registry().counter(
+    "kfix_alerts_total", "Alerts stored, by type and transition",
+    {"type", "transition"});
+  static auto& batch_size = metrics::default_registry().histogram(
+    "kfix_intake_batch_size", "Alerts stored per transaction (group commit)",
+    {}, {1, 2, 5, 10, 20, 50, 100, 200, 500, 1000});
+  batch_size.with().observe(static_cast<double>(batch.size()));
+  for (size_t i = 0; i < batch.size(); ++i) {
+    const auto& alert = *batch[i]->alert;
+    const auto& acc = (*stored)[i];
+    if (!acc.duplicate_delivery)
+      alerts
+        .with({std::string{to_string(alert.type)},
+               alert.transition.empty() ? "none" : alert.transition})
+        .inc();
+    const char* status = acc.duplicate_delivery ? "duplicate"
+                         : acc.new_incident     ? "accepted"
+                         : acc.resolved         ? "resolved"
+                                                : "joined";
+    batch[i]->respond(acc.duplicate_delivery ? 200 : 202,
+                      body_of(acc.incident_id, status));
+    log::info("intake",
+              acc.duplicate_delivery ? "duplicate-delivery" : "alert-accepted",
+              {{"incident", acc.incident_id},
+               {"delivery", alert.delivery_id},
+               {"transition", alert.transition},
+               {"type", to_string(alert.type)},
+               {"workload", alert.workload.display()},
+               {"status", status}});
+    if (acc.resolved)
+      self->send(coordinator, atom::cancel::value, acc.incident_id);
+    if (acc.new_incident)
+      start_incident(self, services, coordinator, alert, acc.incident_id);
+  }
+}
+
+} // namespace
+
 intake_actor::behavior_type
 intake_stage(intake_actor::stateful_pointer<intake_state> self,
              services_ptr services, coordinator_actor coordinator) {
   self->state.db = services->make_store();
   return {
     [=](const submission_ptr& sub) {
-      const auto& alert = *sub->alert;
-      auto stored = self->state.db->record_alert(alert, sub->raw_payload);
-      if (!stored) {
-        // Temporary: Datadog retries 5xx, so the alert is not lost.
-        log::error(
-          "intake", "alert-not-stored",
-          {{"delivery", alert.delivery_id}, {"error", render(stored.error())}});
-        sub->respond(503,
-                     nlohmann::json{{"error",
-                                     {{"status", 503},
-                                      {"message", "alert not stored: "
-                                                    + render(stored.error())}}}}
-                       .dump());
-        return;
+      self->state.pending.push_back(sub);
+      if (!self->state.flush_scheduled) {
+        // Lands behind every alert already queued: they share one commit.
+        self->state.flush_scheduled = true;
+        self->send(self, atom::flush::value);
       }
-      auto id = stored->incident_id;
-      if (stored->duplicate_delivery) {
-        sub->respond(200, body_of(id, "duplicate"));
-        log::info("intake", "duplicate-delivery",
-                  {{"incident", id}, {"delivery", alert.delivery_id}});
-        return;
-      }
-      sub->respond(202,
-                   body_of(id, stored->new_incident ? "accepted" : "joined"));
-      log::info("intake", "alert-accepted",
-                {{"incident", id},
-                 {"delivery", alert.delivery_id},
-                 {"transition", alert.transition},
-                 {"type", to_string(alert.type)},
-                 {"workload", alert.workload.display()},
-                 {"new_incident", stored->new_incident}});
-      if (!stored->new_incident || !pipeline::wants_remediation(alert))
-        return;
-      auto endpoints = services->resolver->resolve(alert);
-      auto inc = std::make_shared<incident>();
-      inc->id = id;
-      inc->alert = alert;
-      auto job = std::make_shared<incident_job>();
-      job->incident = std::move(inc);
-      if (endpoints) {
-        job->endpoints = std::move(*endpoints);
+    },
+    [=](atom::flush) {
+      auto& pending = self->state.pending;
+      std::vector<submission_ptr> batch;
+      if (pending.size() <= max_intake_batch) {
+        batch.swap(pending);
+        self->state.flush_scheduled = false;
       } else {
-        // The coordinator records the failure with its reason.
-        auto empty = std::make_shared<incident_endpoints>();
-        empty->unresolved = render(endpoints.error());
-        job->endpoints = empty;
-        log::warn("intake", "endpoints-unresolved",
-                  {{"incident", id}, {"error", render(endpoints.error())}});
+        batch.assign(pending.begin(), pending.begin() + max_intake_batch);
+        pending.erase(pending.begin(), pending.begin() + max_intake_batch);
+        self->send(self, atom::flush::value);
       }
-      self->send(coordinator, atom::process::value, job_ptr{std::move(job)});
+      flush_batch(self, services, coordinator, std::move(batch));
     },
   };
 }

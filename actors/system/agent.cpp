@@ -3,6 +3,7 @@
 #include "actors/actors.hpp"
 #include "actors/common/http_server.hpp"
 #include "actors/common/log.hpp"
+#include "actors/common/metrics.hpp"
 #include "actors/intake/webhook_handler.hpp"
 #include "actors/publish/gitlab_gitops_source.hpp"
 #include "actors/publish/gitlab_publisher.hpp"
@@ -13,6 +14,8 @@
 
 #include <caf/all.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <mutex>
 
@@ -130,12 +133,15 @@ public:
                    agent_overrides overrides) {
     cfg_ = cfg;
     auto [host, port] = split_listen(cfg->server.listen);
-    if (!overrides.without_server && cfg->secret.webhook_token.empty()) {
+    if (!overrides.without_server && !cfg->webhook_authenticated()) {
       if (!is_loopback_address(host))
         return make_error(ec::refused,
                           "refusing to listen on " + cfg->server.listen
-                            + " without KFIX_WEBHOOK_TOKEN: set it, or "
-                              "listen on 127.0.0.1");
+                            + " without webhook authentication: set "
+                              "KFIX_WEBHOOK_TOKEN (or "
+                              "KFIX_WEBHOOK_BEARER_TOKEN / "
+                              "KFIX_WEBHOOK_BASIC_AUTH), or listen on "
+                              "127.0.0.1");
       log::warn("agent", "webhook-unauthenticated",
                 {{"listen", cfg->server.listen},
                  {"hint", "set KFIX_WEBHOOK_TOKEN to require X-KFix-Token"}});
@@ -224,9 +230,23 @@ public:
     // A weak handle: the server must not keep INTAKE alive at shutdown.
     auto intake = caf::actor_cast<caf::actor_addr>(intake_);
     intake::webhook_auth auth;
+    auth.header = cfg->server.auth_header;
+    std::transform(auth.header.begin(), auth.header.end(), auth.header.begin(),
+                   [](unsigned char c) {
+                     return std::tolower(c);
+                   });
     auth.token = cfg->secret.webhook_token;
+    auth.bearer = cfg->secret.webhook_bearer_token;
+    auth.basic = cfg->secret.webhook_basic_auth;
+    admission_.capacity = cfg->server.queue_capacity;
+    auto depth = admission_.in_flight;
+    metrics::default_registry().gauge_callback(
+      "kfix_intake_queue_depth",
+      "Alerts accepted by the webhook and not yet committed", [depth] {
+        return static_cast<double>(depth->load());
+      });
     auto handler = intake::make_webhook_handler(
-      auth,
+      auth, admission_,
       [intake](submission_ptr sub) {
         if (auto h = caf::actor_cast<intake_actor>(intake))
           caf::anon_send(h, sub);
@@ -258,6 +278,19 @@ public:
        {"webhook", "POST /datadog-webhook"},
        {"auth", cfg->secret.webhook_token.empty() ? "none" : "X-KFix-Token"}});
     return caf::none;
+  }
+
+  /// Whether the supervisor answers (its core actors are up).
+  caf::error actors_up() {
+    caf::scoped_actor self{*system_};
+    caf::error result;
+    self->request(supervisor_, std::chrono::seconds{1}, atom::status::value)
+      .receive([](const intake_actor&) {},
+               [&](caf::error& err) {
+                 result = make_error(ec::unavailable,
+                                     "actors not responding: " + render(err));
+               });
+    return result;
   }
 
   uint16_t port() const override {
@@ -295,6 +328,8 @@ public:
     // Intake first: no new alert is accepted while the rest drains.
     if (server_)
       server_->stop();
+    metrics::default_registry().remove_gauge_callback(
+      "kfix_intake_queue_depth");
     caf::anon_send_exit(supervisor_, caf::exit_reason::user_shutdown);
     {
       caf::scoped_actor self{*system_};
@@ -319,6 +354,7 @@ private:
   intake_actor intake_;
   coordinator_actor coordinator_;
   std::shared_ptr<locked_store> lookup_store_;
+  intake::admission_control admission_;
   std::unique_ptr<http::server> server_;
   bool stopped_ = false;
 };

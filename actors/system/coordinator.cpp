@@ -1,6 +1,7 @@
 #include "actors/system/coordinator.hpp"
 
 #include "actors/common/log.hpp"
+#include "actors/common/metrics.hpp"
 #include "actors/system/pipeline_logic.hpp"
 
 #include <caf/all.hpp>
@@ -19,6 +20,7 @@ struct run {
   job_ptr job;
   std::shared_ptr<incident_result> result;
   steady::time_point started;
+  steady::time_point last_step;
   std::chrono::milliseconds timeout;
 };
 
@@ -26,6 +28,14 @@ using run_ptr = std::shared_ptr<run>;
 
 void record(self_ptr self, const run_ptr& r, incident_stage stage,
             std::string detail) {
+  static auto& durations = metrics::default_registry().histogram(
+    "kfix_stage_duration_seconds",
+    "Time an incident spent reaching each stage since the previous one",
+    {"stage"});
+  auto now = steady::now();
+  durations.with({std::string{to_string(stage)}})
+    .observe(std::chrono::duration<double>(now - r->last_step).count());
+  r->last_step = now;
   log::info("coordinator", "stage",
             {{"incident", r->result->incident_id},
              {"stage", to_string(stage)},
@@ -44,12 +54,22 @@ void finish(self_ptr self, const run_ptr& r, incident_stage stage,
                                                             - r->started)
         .count();
   record(self, r, stage, std::move(detail));
+  self->state.cancelled.erase(r->result->incident_id);
   result_ptr done = r->result;
   self->send(self->state.stages.progress, atom::result::value, done);
   self->send(self->state.stages.publisher, atom::notify::value, done);
-  --self->state.in_flight;
+  self->state.running.erase(r->result->incident_id);
   if (r->job->on_done)
     r->job->on_done(done);
+}
+
+/// Whether the incident recovered meanwhile; finishes it if so.
+bool stop_if_cancelled(self_ptr self, const run_ptr& r) {
+  if (self->state.cancelled.count(r->result->incident_id) == 0)
+    return false;
+  finish(self, r, incident_stage::closed,
+         "cancelled: the alert recovered before the fix was published");
+  return true;
 }
 
 auto fail_with(self_ptr self, run_ptr r, const char* stage_name) {
@@ -72,6 +92,8 @@ std::string sources_summary(const context_bundle& b) {
 }
 
 void publish_step(self_ptr self, run_ptr r) {
+  if (stop_if_cancelled(self, r))
+    return;
   self
     ->request(self->state.stages.publisher, r->timeout, atom::publish::value,
               r->job, result_ptr{r->result})
@@ -119,6 +141,8 @@ void plan_step(self_ptr self, run_ptr r, bundle_ptr bundle) {
     .then(
       [self, r, bundle](const decision_ptr& d) {
         r->result->decision = *d;
+        if (stop_if_cancelled(self, r))
+          return;
         record(self, r, incident_stage::planned,
                std::string{to_string(d->kind)} + " with "
                  + std::to_string(d->plans.size()) + " plans"
@@ -142,13 +166,14 @@ void start(self_ptr self, const job_ptr& job, services_ptr services) {
   auto r = std::make_shared<run>();
   r->job = job;
   r->started = steady::now();
+  r->last_step = r->started;
   r->timeout = services->cfg->incident_deadline;
   r->result = std::make_shared<incident_result>();
   r->result->incident_id = job->incident->id;
   r->result->alert = job->incident->alert;
   r->result->workload = job->incident->alert.workload;
   r->result->alert_type = std::string{to_string(job->incident->alert.type)};
-  ++self->state.in_flight;
+  self->state.running.insert(r->result->incident_id);
   if (!job->endpoints->unresolved.empty())
     return finish(self, r, incident_stage::failed,
                   "no API endpoints: " + job->endpoints->unresolved);
@@ -176,6 +201,10 @@ coordinator(coordinator_actor::stateful_pointer<coordinator_state> self,
     },
     [=](atom::update, const stage_handles& stages) {
       self->state.stages = stages;
+    },
+    [=](atom::cancel, int64_t incident_id) {
+      if (self->state.running.count(incident_id) > 0)
+        self->state.cancelled.insert(incident_id);
     },
   };
 }

@@ -3,12 +3,17 @@
 #include "actors/actors.hpp"
 #include "actors/system/services.hpp"
 
+#include <unordered_set>
+
 namespace kfix {
 
 struct coordinator_state {
   static inline const char* name = "kfix.coordinator";
   stage_handles stages;
-  int64_t in_flight = 0;
+  /// Incidents in the pipeline now.
+  std::unordered_set<int64_t> running;
+  /// Incidents that recovered while in flight: nothing more is published.
+  std::unordered_set<int64_t> cancelled;
 };
 
 /// COORDINATOR: drives each incident through CONTEXT, REASONING, PATCH,

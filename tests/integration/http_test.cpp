@@ -3,6 +3,7 @@
 
 #include "actors/common/http_client.hpp"
 #include "actors/common/http_server.hpp"
+#include "actors/common/metrics.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -157,6 +158,11 @@ TEST(HttpClient, ConnectionFailureIsAnErrorNamingTheService) {
   EXPECT_EQ(code_of(answer.error()), ec::unavailable);
   EXPECT_NE(render(answer.error()).find("datadog GET"), std::string::npos)
     << render(answer.error());
+  // Counted by service for /metrics.
+  EXPECT_NE(metrics::default_registry().render().find(
+              "kfix_external_call_errors_total{service=\"datadog\",kind="
+              "\"network\"}"),
+            std::string::npos);
 }
 
 TEST(HttpClient, TimeoutIsATimeoutError) {

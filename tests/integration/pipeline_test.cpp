@@ -8,6 +8,7 @@
 #include "config/config.hpp"
 #include "eval/sim/incident.hpp"
 #include "tests/support/fake_gitlab.hpp"
+#include "tests/support/test_database.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -30,9 +31,11 @@ namespace fs = std::filesystem;
 
 const fs::path samples = fs::path{KFIX_SOURCE_DIR} / "datasets" / "samples";
 
+/// Each test's own database (see test_database.hpp).
+std::string current_database;
+
 std::string database_url() {
-  const char* url = std::getenv("KFIX_TEST_DATABASE_URL");
-  return url ? url : "";
+  return current_database;
 }
 
 /// A unique suffix so that tests running in parallel never share a delivery
@@ -66,6 +69,8 @@ int64_t count_alerts(const std::string& like) {
 class EndToEnd : public ::testing::Test {
 protected:
   void SetUp() override {
+    db_ = std::make_unique<test::test_database>();
+    current_database = db_->url();
     if (database_url().empty())
       GTEST_SKIP() << "KFIX_TEST_DATABASE_URL not set (run through ctest)";
     suffix_ = unique_suffix();
@@ -77,6 +82,8 @@ protected:
   void TearDown() override {
     if (agent_)
       agent_->stop();
+    agent_.reset();
+    db_.reset();
     std::error_code ec;
     fs::remove_all(state_dir_, ec);
   }
@@ -153,6 +160,7 @@ protected:
     return last;
   }
 
+  std::unique_ptr<test::test_database> db_;
   std::string suffix_;
   fs::path state_dir_;
   std::shared_ptr<http::client> http_;

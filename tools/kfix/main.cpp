@@ -142,8 +142,8 @@ int run_config_check(const common_flags& common) {
     {"state_dir", cfg->state_dir},
     {"policy_file", cfg->policy_file},
     {"database", cfg->database_url.empty() ? "not set" : "set"},
-    {"webhook_auth", cfg->secret.webhook_token.empty() ? "none (loopback only)"
-                                                       : "X-KFix-Token"},
+    {"webhook_auth",
+     cfg->webhook_authenticated() ? "required" : "none (loopback only)"},
     {"kubernetes", cfg->simulated_kubernetes() ? "simulated" : "configured"},
     {"datadog", cfg->simulated_datadog() ? "simulated" : "configured"},
     {"publisher", cfg->gitlab.url.empty() ? "local-git" : "gitlab"},

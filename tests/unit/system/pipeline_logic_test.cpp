@@ -200,15 +200,103 @@ TEST(MemoryStore, DeduplicatesDeliveriesAndGroupsByCycle) {
   EXPECT_EQ(joined->incident_id, first->incident_id);
   ASSERT_FALSE(
     db.record_stage(first->incident_id, incident_stage::published, "done"));
-  a.delivery_id = "d3"; // after publication a new incident opens
+  a.delivery_id = "d3"; // flapping after publication: joins, no second MR
+  a.cycle_key = "c2";
   auto next = db.record_alert(a, "{}");
   ASSERT_TRUE(next);
-  EXPECT_TRUE(next->new_incident);
-  EXPECT_NE(next->incident_id, first->incident_id);
+  EXPECT_FALSE(next->new_incident);
+  EXPECT_EQ(next->incident_id, first->incident_id);
+  a.delivery_id = "d4"; // another workload opens its own incident
+  a.workload.name = "orders";
+  a.cycle_key = "c3";
+  auto other = db.record_alert(a, "{}");
+  ASSERT_TRUE(other);
+  EXPECT_TRUE(other->new_incident);
+  EXPECT_NE(other->incident_id, first->incident_id);
   EXPECT_EQ(db.stages(first->incident_id),
             (std::vector<incident_stage>{incident_stage::received,
                                          incident_stage::published}));
   EXPECT_FALSE(db.incident_json(999));
+}
+
+// -- storm discipline ---------------------------------------------------------
+
+enriched_alert alert_with(const std::string& transition) {
+  enriched_alert a;
+  a.transition = transition;
+  return a;
+}
+
+TEST(Grouping, TriggeredJoinsTheOpenIncidentOfItsCycleOrWorkload) {
+  store::group_lookup lookup;
+  auto g = store::decide_grouping(alert_with("Triggered"), lookup);
+  EXPECT_EQ(g.kind, store::grouping::open_new);
+  lookup.latest_in_group = 7;
+  lookup.latest_open = true;
+  g = store::decide_grouping(alert_with("Re-Triggered"), lookup);
+  EXPECT_EQ(g.kind, store::grouping::join);
+  EXPECT_EQ(g.incident_id, 7);
+  // Another monitor on the same workload.
+  lookup = {};
+  lookup.open_for_workload = 9;
+  g = store::decide_grouping(alert_with("Triggered"), lookup);
+  EXPECT_EQ(g.kind, store::grouping::join);
+  EXPECT_EQ(g.incident_id, 9);
+  // Flapping after publication.
+  lookup = {};
+  lookup.latest_in_group = 5;
+  lookup.latest_published = true;
+  lookup.recently_published = 5;
+  g = store::decide_grouping(alert_with("Triggered"), lookup);
+  EXPECT_EQ(g.kind, store::grouping::join);
+  EXPECT_EQ(g.incident_id, 5);
+}
+
+TEST(Grouping, RecoveredResolvesOnlyAnUnpublishedOpenIncident) {
+  store::group_lookup lookup;
+  lookup.latest_in_group = 3;
+  lookup.latest_open = true;
+  auto g = store::decide_grouping(alert_with("Recovered"), lookup);
+  EXPECT_EQ(g.kind, store::grouping::join);
+  EXPECT_TRUE(g.resolve);
+  lookup.latest_open = false;
+  lookup.latest_published = true;
+  g = store::decide_grouping(alert_with("Recovered"), lookup);
+  EXPECT_EQ(g.kind, store::grouping::join);
+  EXPECT_FALSE(g.resolve);
+  g = store::decide_grouping(alert_with("Recovered"), {});
+  EXPECT_EQ(g.kind, store::grouping::record_only);
+}
+
+TEST(Grouping, WarnAndNoDataAreRecordedOnly) {
+  for (auto t : {"Warn", "Re-Warn", "No Data", "Re-No Data"}) {
+    auto g = store::decide_grouping(alert_with(t), {});
+    EXPECT_EQ(g.kind, store::grouping::record_only) << t;
+    store::group_lookup lookup;
+    lookup.latest_in_group = 4;
+    lookup.latest_open = true;
+    g = store::decide_grouping(alert_with(t), lookup);
+    EXPECT_EQ(g.kind, store::grouping::join) << t;
+    EXPECT_FALSE(g.resolve) << t;
+  }
+}
+
+TEST(MemoryStore, RecoveredBeforePublicationResolvesTheIncident) {
+  store::memory_store db;
+  enriched_alert a;
+  a.delivery_id = "t1";
+  a.monitor_id = "m";
+  a.cycle_key = "c";
+  a.transition = "Triggered";
+  auto opened = db.record_alert(a, "{}");
+  ASSERT_TRUE(opened);
+  a.delivery_id = "r1";
+  a.transition = "Recovered";
+  auto recovered = db.record_alert(a, "{}");
+  ASSERT_TRUE(recovered);
+  EXPECT_TRUE(recovered->resolved);
+  EXPECT_EQ(recovered->incident_id, opened->incident_id);
+  EXPECT_EQ(db.stages(opened->incident_id).back(), incident_stage::closed);
 }
 
 } // namespace

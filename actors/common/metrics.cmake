@@ -1,0 +1,1 @@
+target_sources(kfix_domain PRIVATE ${CMAKE_CURRENT_LIST_DIR}/metrics.cpp)
