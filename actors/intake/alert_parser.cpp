@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <map>
 #include <memory>
+#include <optional>
 #include <utility>
 
 namespace kfix::intake {
@@ -414,8 +415,39 @@ caf::error query_error(std::string_view query, std::string why) {
 }
 
 /// Walks the expression and collects metrics, scopes, group-bys, functions.
+/// For every bracket of `e`, the index of its partner (npos elsewhere), in
+/// one linear pass honouring quotes; nullopt when unbalanced. Linear time
+/// matters: the query comes from untrusted input of up to 1 MiB.
+std::optional<std::vector<size_t>> bracket_partners(std::string_view e) {
+  std::vector<size_t> partner(e.size(), std::string_view::npos);
+  std::vector<size_t> open;
+  for (size_t i = 0; i < e.size(); ++i) {
+    auto c = e[i];
+    if (c == '\'' || c == '"') {
+      auto end = e.find(c, i + 1);
+      if (end == std::string_view::npos)
+        return std::nullopt;
+      i = end;
+    } else if (c == '(' || c == '{') {
+      open.push_back(i);
+    } else if (c == ')' || c == '}') {
+      if (open.empty() || e[open.back()] != (c == ')' ? '(' : '{'))
+        return std::nullopt;
+      partner[open.back()] = i;
+      partner[i] = open.back();
+      open.pop_back();
+    }
+  }
+  if (!open.empty())
+    return std::nullopt;
+  return partner;
+}
+
 caf::error scan_expression(std::string_view query, std::string_view e,
                            monitor_query& result) {
+  auto partners = bracket_partners(e);
+  if (!partners)
+    return query_error(query, "unbalanced brackets");
   enum class last_token { none, metric, by, other };
   auto last = last_token::none;
   std::string pending_aggregation;
@@ -441,9 +473,7 @@ caf::error scan_expression(std::string_view query, std::string_view e,
       continue;
     }
     if (c == '{') {
-      auto end = matching(e, i);
-      if (end == std::string_view::npos)
-        return query_error(query, "unbalanced '{'");
+      auto end = (*partners)[i];
       auto content = e.substr(i + 1, end - i - 1);
       if (last == last_token::by) {
         if (result.group_by.empty())
@@ -494,9 +524,7 @@ caf::error scan_expression(std::string_view query, std::string_view e,
       last = last_token::other;
       continue;
     }
-    if (c == '(' && matching(e, i) == std::string_view::npos)
-      return query_error(query, "unbalanced '('");
-    ++i; // operators, commas, closing brackets
+    ++i; // operators, commas, brackets (balanced, checked above)
   }
   if (result.metrics.empty())
     return query_error(query, "no metric");
