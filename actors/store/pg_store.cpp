@@ -1,5 +1,6 @@
 #include "actors/common/log.hpp"
 #include "actors/store/incident_store.hpp"
+#include "actors/system/pipeline_logic.hpp"
 
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
@@ -54,6 +55,12 @@ CREATE TABLE incident_progress (
   at          TIMESTAMPTZ NOT NULL DEFAULT now()
 );
 CREATE INDEX incident_progress_incident ON incident_progress (incident_id);
+)sql"},
+    {2, R"sql(
+-- Grouping looks up the newest incident of a group and of a workload.
+CREATE INDEX incidents_group ON incidents (group_key, id DESC);
+CREATE INDEX incidents_workload
+  ON incidents (cluster, namespace, workload_name, id DESC);
 )sql"},
   };
   return list;
@@ -174,33 +181,48 @@ public:
   }
 
 private:
+  /// The hot statements of the intake, parsed once per connection.
+  static void prepare_statements(pqxx::connection& c) {
+    c.prepare("kfix_alert_by_delivery",
+              "SELECT incident_id FROM alerts WHERE delivery_id = $1");
+    c.prepare("kfix_latest_in_group",
+              "SELECT id, open, stage = 'published' FROM incidents WHERE "
+              "group_key = $1 ORDER BY id DESC LIMIT 1 FOR UPDATE");
+    c.prepare("kfix_workload_incidents",
+              "SELECT coalesce(max(id) FILTER (WHERE open), 0), "
+              "coalesce(max(id) FILTER (WHERE stage = 'published' AND "
+              "updated_at > now() - make_interval(secs => $4)), 0) FROM "
+              "incidents WHERE cluster = $1 AND namespace = $2 AND "
+              "workload_name = $3");
+    c.prepare("kfix_insert_alert",
+              "INSERT INTO alerts (delivery_id, incident_id, monitor_id, "
+              "cycle_key, transition, alert_type, event_date, payload, "
+              "enriched) VALUES ($1,$2,$3,$4,$5,$6, to_timestamp($7::double "
+              "precision / 1000.0), $8, $9::jsonb)");
+  }
+
   /// Stores one alert inside the batch's transaction.
   accepted_alert store_one(pqxx::work& tx, const enriched_alert& alert,
                            std::string_view raw_payload) {
-    auto dup
-      = tx.exec_params("SELECT incident_id FROM alerts WHERE delivery_id = $1",
-                       alert.delivery_id);
+    auto dup = tx.exec_prepared("kfix_alert_by_delivery", alert.delivery_id);
     if (!dup.empty())
       return accepted_alert{dup[0][0].as<int64_t>(), true, false, false};
     auto group = incident_group_key(alert);
     group_lookup lookup;
-    auto latest = tx.exec_params(
-      "SELECT id, open, stage = 'published' FROM incidents WHERE group_key = "
-      "$1 ORDER BY id DESC LIMIT 1 FOR UPDATE",
-      group);
+    auto latest = tx.exec_prepared("kfix_latest_in_group", group);
     if (!latest.empty()) {
       lookup.latest_in_group = latest[0][0].as<int64_t>();
       lookup.latest_open = latest[0][1].as<bool>();
       lookup.latest_published = latest[0][2].as<bool>();
     }
-    if (!alert.workload.name.empty()) {
-      auto same_workload = tx.exec_params(
-        "SELECT coalesce(max(id) FILTER (WHERE open), 0), "
-        "coalesce(max(id) FILTER (WHERE stage = 'published' AND updated_at > "
-        "now() - make_interval(secs => $4)), 0) FROM incidents WHERE "
-        "cluster = $1 AND namespace = $2 AND workload_name = $3",
-        alert.cluster, alert.workload.ns, alert.workload.name,
-        static_cast<double>(flapping_cooldown_seconds));
+    // The workload's other incidents matter only for an alert that would
+    // otherwise open a new incident.
+    bool may_open = pipeline::wants_remediation(alert)
+                    && !(lookup.latest_in_group != 0 && lookup.latest_open);
+    if (may_open && !alert.workload.name.empty()) {
+      auto same_workload = tx.exec_prepared(
+        "kfix_workload_incidents", alert.cluster, alert.workload.ns,
+        alert.workload.name, static_cast<double>(flapping_cooldown_seconds));
       lookup.open_for_workload = same_workload[0][0].as<int64_t>();
       lookup.recently_published = same_workload[0][1].as<int64_t>();
     }
@@ -219,9 +241,6 @@ private:
           "recovered before a fix was published (alert " + alert.delivery_id
             + ")");
         result.resolved = true;
-      } else {
-        tx.exec_params("UPDATE incidents SET updated_at = now() WHERE id = $1",
-                       g.incident_id);
       }
     } else {
       bool open = g.kind == grouping::open_new;
@@ -243,14 +262,11 @@ private:
              : "recorded " + alert.transition + " alert " + alert.delivery_id);
     }
     nlohmann::json enriched = alert;
-    tx.exec_params(
-      "INSERT INTO alerts (delivery_id, incident_id, monitor_id, cycle_key, "
-      "transition, alert_type, event_date, payload, enriched) VALUES "
-      "($1,$2,$3,$4,$5,$6, to_timestamp($7::double precision / 1000.0), "
-      "$8, $9::jsonb)",
-      alert.delivery_id, result.incident_id, alert.monitor_id, alert.cycle_key,
-      alert.transition, std::string{to_string(alert.type)},
-      std::to_string(alert.date_ms), std::string{raw_payload},
+    tx.exec_prepared(
+      "kfix_insert_alert", alert.delivery_id, result.incident_id,
+      alert.monitor_id, alert.cycle_key, alert.transition,
+      std::string{to_string(alert.type)}, std::to_string(alert.date_ms),
+      std::string{raw_payload},
       enriched.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     return result;
   }
@@ -261,8 +277,10 @@ private:
   caf::expected<T> run(Fn fn) {
     for (int attempt = 0; attempt < 2; ++attempt) {
       try {
-        if (!conn_ || !conn_->is_open())
+        if (!conn_ || !conn_->is_open()) {
           conn_ = std::make_unique<pqxx::connection>(dsn_);
+          prepare_statements(*conn_);
+        }
         return fn(*conn_);
       } catch (const pqxx::broken_connection& e) {
         conn_.reset();
