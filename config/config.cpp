@@ -162,10 +162,15 @@ caf::error load_agent_node(const reader& r, const YAML::Node& root,
                   "incident_deadline_ms", "kubernetes", "datadog", "gitlab",
                   "slack", "simulation", "sizing"}));
   if (auto s = root["server"]) {
-    KFIX_TRY(r.check_keys(s, "server",
-                          {"listen", "threads", "body_limit", "read_timeout_ms",
-                           "max_connections"}));
+    KFIX_TRY(
+      r.check_keys(s, "server",
+                   {"listen", "threads", "body_limit", "read_timeout_ms",
+                    "max_connections", "auth_header", "queue_capacity"}));
     KFIX_TRY(r.get(s["listen"], "server.listen", cfg.server.listen));
+    KFIX_TRY(
+      r.get(s["auth_header"], "server.auth_header", cfg.server.auth_header));
+    KFIX_TRY(r.get(s["queue_capacity"], "server.queue_capacity",
+                   cfg.server.queue_capacity));
     KFIX_TRY(r.get(s["threads"], "server.threads", cfg.server.threads));
     KFIX_TRY(
       r.get(s["body_limit"], "server.body_limit", cfg.server.body_limit));

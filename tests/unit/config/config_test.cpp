@@ -34,6 +34,8 @@ TEST_F(ConfigFile, LoadsValuesOverDefaults) {
 server:
   listen: 0.0.0.0:9090
   threads: 4
+  auth_header: X-Datadog-Secret
+  queue_capacity: 500
 datadog:
   site: eu
   sizing_window_hours: 48
@@ -48,6 +50,8 @@ sizing:
   ASSERT_TRUE(cfg) << render(cfg.error());
   EXPECT_EQ(cfg->server.listen, "0.0.0.0:9090");
   EXPECT_EQ(cfg->server.threads, 4);
+  EXPECT_EQ(cfg->server.auth_header, "X-Datadog-Secret");
+  EXPECT_EQ(cfg->server.queue_capacity, 500);
   EXPECT_EQ(cfg->datadog.site, "eu");
   EXPECT_EQ(cfg->datadog.sizing_window.count(), 48);
   EXPECT_EQ(cfg->gitlab.project, "shop/deploy");
