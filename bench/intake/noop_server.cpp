@@ -5,10 +5,11 @@
 //   noop_server PORT [THREADS]
 #include "actors/common/http_server.hpp"
 
+#include <unistd.h>
+
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
-#include <unistd.h>
 
 int main(int argc, char** argv) {
   if (argc < 2) {

@@ -111,7 +111,7 @@ inline std::string check_alert(const enriched_alert& a) {
     nlohmann::json j = a;
     j["body"] = a.body;
     j["link"] = a.link;
-    (void) j.dump();
+    (void)j.dump();
   } catch (const std::exception& e) {
     return std::string{"alert does not serialise to JSON: "} + e.what();
   }
