@@ -2,6 +2,7 @@
 
 #include "eval/sim/dd_logs.hpp"
 #include "eval/sim/dd_metrics.hpp"
+#include "eval/sim/faults.hpp"
 #include "eval/sim/util.hpp"
 
 #include <algorithm>
@@ -80,22 +81,10 @@ struct datadog_simulator::impl {
   std::vector<json> logs;
   std::vector<int64_t> log_ms;
 
-  struct fault {
-    std::string prefix;
-    int status = 0;
-    int remaining = -1;
-  };
-  struct delay {
-    std::string prefix;
-    std::chrono::milliseconds duration{0};
-  };
   mutable std::mutex mtx;
   int64_t now_ms = 0;
   std::string public_base = "https://api.datadoghq.com";
-  std::vector<fault> faults;
-  std::vector<delay> delays;
-  size_t requests = 0;
-  std::vector<std::string> unknown;
+  fault_injector faults;
 
   explicit impl(cluster_state state)
     : series(std::move(state.metric_series)), logs(std::move(state.logs)) {
@@ -366,23 +355,7 @@ datadog_simulator::~datadog_simulator() = default;
 
 http::response datadog_simulator::handle(const http::request& req) const {
   auto path = request_path(req);
-  std::chrono::milliseconds wait{0};
-  std::optional<int> failure;
-  {
-    std::lock_guard<std::mutex> guard{impl_->mtx};
-    ++impl_->requests;
-    for (const auto& d : impl_->delays)
-      if (starts_with(path, d.prefix))
-        wait = std::max(wait, d.duration);
-    for (auto& f : impl_->faults) {
-      if (f.remaining != 0 && starts_with(path, f.prefix)) {
-        failure = f.status;
-        if (f.remaining > 0)
-          --f.remaining;
-        break;
-      }
-    }
-  }
+  auto [wait, failure] = impl_->faults.on_request(path);
   if (wait.count() > 0)
     std::this_thread::sleep_for(wait);
   if (failure)
@@ -392,9 +365,8 @@ http::response datadog_simulator::handle(const http::request& req) const {
     return error_response(403, "Forbidden");
   auto resp = impl_->serve(req);
   if (resp.status == 404) {
-    std::lock_guard<std::mutex> guard{impl_->mtx};
-    impl_->unknown.push_back((req.method.empty() ? "GET" : req.method) + " "
-                             + path);
+    impl_->faults.record_unknown((req.method.empty() ? "GET" : req.method) + " "
+                                 + path);
   } else {
     auto rl = rate_limit_for(path);
     resp.header("X-RateLimit-Limit", rl.limit);
@@ -424,42 +396,24 @@ void datadog_simulator::set_public_base(std::string base_url) {
 
 void datadog_simulator::fail_path(std::string path_prefix, int status,
                                   int times) {
-  std::lock_guard<std::mutex> guard{impl_->mtx};
-  auto& faults = impl_->faults;
-  faults.erase(std::remove_if(faults.begin(), faults.end(),
-                              [&](const impl::fault& f) {
-                                return f.prefix == path_prefix;
-                              }),
-               faults.end());
-  faults.push_back(impl::fault{std::move(path_prefix), status, times});
+  impl_->faults.fail_path(std::move(path_prefix), status, times);
 }
 
 void datadog_simulator::delay_path(std::string path_prefix,
                                    std::chrono::milliseconds delay) {
-  std::lock_guard<std::mutex> guard{impl_->mtx};
-  auto& delays = impl_->delays;
-  delays.erase(std::remove_if(delays.begin(), delays.end(),
-                              [&](const impl::delay& d) {
-                                return d.prefix == path_prefix;
-                              }),
-               delays.end());
-  delays.push_back(impl::delay{std::move(path_prefix), delay});
+  impl_->faults.delay_path(std::move(path_prefix), delay);
 }
 
 void datadog_simulator::clear_faults() {
-  std::lock_guard<std::mutex> guard{impl_->mtx};
   impl_->faults.clear();
-  impl_->delays.clear();
 }
 
 size_t datadog_simulator::request_count() const {
-  std::lock_guard<std::mutex> guard{impl_->mtx};
-  return impl_->requests;
+  return impl_->faults.request_count();
 }
 
 std::vector<std::string> datadog_simulator::unknown_requests() const {
-  std::lock_guard<std::mutex> guard{impl_->mtx};
-  return impl_->unknown;
+  return impl_->faults.unknown_requests();
 }
 
 http::response datadog_simulator::error_response(int status,

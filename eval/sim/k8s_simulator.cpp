@@ -1,5 +1,6 @@
 #include "eval/sim/k8s_simulator.hpp"
 
+#include "eval/sim/faults.hpp"
 #include "eval/sim/k8s_patch.hpp"
 #include "eval/sim/k8s_selectors.hpp"
 #include "eval/sim/quantity.hpp"
@@ -557,20 +558,7 @@ struct k8s_simulator::impl {
   std::string resource_version = "1";
   std::vector<json> logs;
 
-  struct fault {
-    std::string prefix;
-    int status = 0;
-    int remaining = -1;
-  };
-  struct delay {
-    std::string prefix;
-    std::chrono::milliseconds duration{0};
-  };
-  mutable std::mutex mtx;
-  std::vector<fault> faults;
-  std::vector<delay> delays;
-  size_t requests = 0;
-  std::vector<std::string> unknown;
+  fault_injector faults;
 
   explicit impl(cluster_state state);
 
@@ -1663,23 +1651,7 @@ k8s_simulator::~k8s_simulator() = default;
 
 http::response k8s_simulator::handle(const http::request& req) const {
   auto path = request_path(req);
-  std::chrono::milliseconds wait{0};
-  std::optional<int> failure;
-  {
-    std::lock_guard<std::mutex> guard{impl_->mtx};
-    ++impl_->requests;
-    for (const auto& d : impl_->delays)
-      if (starts_with(path, d.prefix))
-        wait = std::max(wait, d.duration);
-    for (auto& f : impl_->faults) {
-      if (f.remaining != 0 && starts_with(path, f.prefix)) {
-        failure = f.status;
-        if (f.remaining > 0)
-          --f.remaining;
-        break;
-      }
-    }
-  }
+  auto [wait, failure] = impl_->faults.on_request(path);
   if (wait.count() > 0)
     std::this_thread::sleep_for(wait);
   auto resp
@@ -1687,9 +1659,8 @@ http::response k8s_simulator::handle(const http::request& req) const {
   if (resp.status == 404
       && resp.body.find("the server could not find the requested resource")
            != std::string::npos) {
-    std::lock_guard<std::mutex> guard{impl_->mtx};
-    impl_->unknown.push_back((req.method.empty() ? "GET" : req.method) + " "
-                             + path);
+    impl_->faults.record_unknown((req.method.empty() ? "GET" : req.method) + " "
+                                 + path);
   }
   if (req.method == "HEAD")
     resp.body.clear();
@@ -1697,42 +1668,24 @@ http::response k8s_simulator::handle(const http::request& req) const {
 }
 
 void k8s_simulator::fail_path(std::string path_prefix, int status, int times) {
-  std::lock_guard<std::mutex> guard{impl_->mtx};
-  auto& faults = impl_->faults;
-  faults.erase(std::remove_if(faults.begin(), faults.end(),
-                              [&](const impl::fault& f) {
-                                return f.prefix == path_prefix;
-                              }),
-               faults.end());
-  faults.push_back(impl::fault{std::move(path_prefix), status, times});
+  impl_->faults.fail_path(std::move(path_prefix), status, times);
 }
 
 void k8s_simulator::delay_path(std::string path_prefix,
                                std::chrono::milliseconds delay) {
-  std::lock_guard<std::mutex> guard{impl_->mtx};
-  auto& delays = impl_->delays;
-  delays.erase(std::remove_if(delays.begin(), delays.end(),
-                              [&](const impl::delay& d) {
-                                return d.prefix == path_prefix;
-                              }),
-               delays.end());
-  delays.push_back(impl::delay{std::move(path_prefix), delay});
+  impl_->faults.delay_path(std::move(path_prefix), delay);
 }
 
 void k8s_simulator::clear_faults() {
-  std::lock_guard<std::mutex> guard{impl_->mtx};
   impl_->faults.clear();
-  impl_->delays.clear();
 }
 
 size_t k8s_simulator::request_count() const {
-  std::lock_guard<std::mutex> guard{impl_->mtx};
-  return impl_->requests;
+  return impl_->faults.request_count();
 }
 
 std::vector<std::string> k8s_simulator::unknown_requests() const {
-  std::lock_guard<std::mutex> guard{impl_->mtx};
-  return impl_->unknown;
+  return impl_->faults.unknown_requests();
 }
 
 http::response k8s_simulator::status_response(int code,
