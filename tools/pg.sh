@@ -4,14 +4,16 @@
 #   tools/pg.sh stop DIR         stop it
 #   tools/pg.sh url DIR PORT     print the URL
 #   tools/pg.sh destroy DIR      stop it and delete its data
-# The cluster listens on 127.0.0.1:PORT only (no unix socket). As root it
+# The cluster listens on 127.0.0.1:PORT only (no unix socket); the default
+# ports (25432 run, 25433 tests) lie below Linux's ephemeral port range, so
+# no client socket can hold them. As root it
 # runs as the `postgres` user; when that user cannot reach DIR (a clone under
 # /root), the data lives under /var/tmp/kfix-pg-<hash of DIR> instead.
 set -euo pipefail
 
 cmd=${1:?usage: pg.sh start|stop|url DIR [PORT]}
 dir=${2:?missing DIR}
-port=${3:-55432}
+port=${3:-25432}
 pgbin=/usr/lib/postgresql/15/bin
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)

@@ -7,9 +7,13 @@
 #include "eval/sim/incident.hpp"
 #include "tests/support/test_database.hpp"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -253,6 +257,23 @@ TEST_F(Intake, FullQueueAnswers503WithRetryAfterAndLosesNothing) {
             accepted);
 }
 
+/// A loopback port nobody listens on, below the ephemeral range (so that
+/// no client socket takes it between the check and PostgreSQL's bind).
+int free_port() {
+  for (int port = 25434; port < 25534; ++port) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+    ::close(fd);
+    if (ok)
+      return port;
+  }
+  return 25434;
+}
+
 /// A PostgreSQL of its own, so that stopping it disturbs no other test.
 struct private_postgres {
   explicit private_postgres(std::string dir, int port)
@@ -274,7 +295,8 @@ struct private_postgres {
 
 TEST_F(Intake, DatabaseOutageAnswers503AndServiceResumesByItself) {
   private_postgres pg{
-    (fs::temp_directory_path() / ("kfix-outage-" + suffix_)).string(), 55434};
+    (fs::temp_directory_path() / ("kfix-outage-" + suffix_)).string(),
+    free_port()};
   ASSERT_TRUE(pg.run("start"));
   start(config(pg.url()));
   ASSERT_EQ(post(alert(1, "1")).status, 202);
