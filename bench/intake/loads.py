@@ -53,12 +53,12 @@ def tree_cpu(root_pids):
         children.setdefault(ppid, []).append(pid)
     out = {}
     for name, root in root_pids.items():
-        total, todo = 0.0, [root]
-        while todo:
-            pid = todo.pop()
+        total, pending = 0.0, [root]
+        while pending:
+            pid = pending.pop()
             if pid in table:
                 total += table[pid][1]
-                todo.extend(children.get(pid, []))
+                pending.extend(children.get(pid, []))
         out[name] = total
     return out
 
