@@ -732,12 +732,18 @@ bool matches(const std::unique_ptr<RE2>& re, const std::string& input) {
 } // namespace
 
 alert_type classify(const enriched_alert& alert) {
+  if (alert.query.empty())
+    return classify(alert, nullptr);
+  auto q = parse_monitor_query(alert.query);
+  return classify(alert, q ? &*q : nullptr);
+}
+
+alert_type classify(const enriched_alert& alert, const monitor_query* query) {
   std::string metrics = alert.metric;
   std::string context = alert.query + "\n" + alert.scope;
-  if (!alert.query.empty())
-    if (auto q = parse_monitor_query(alert.query))
-      for (const auto& m : q->metrics)
-        metrics += "\n" + m;
+  if (query != nullptr)
+    for (const auto& m : query->metrics)
+      metrics += "\n" + m;
   for (const auto& tag : alert.tags)
     context += "\n" + tag;
   auto text = alert.title + "\n" + alert.body;
@@ -963,7 +969,7 @@ caf::expected<enriched_alert> parse_alert(std::string_view body) {
     note("kube_namespace");
   if (result.workload.empty())
     note("workload");
-  result.type = classify(result);
+  result.type = classify(result, query ? &*query : nullptr);
   return result;
 }
 

@@ -73,6 +73,10 @@ parse_monitor_query(std::string_view query);
 /// evidence before memory pressure, throttling before CPU usage, ...).
 alert_type classify(const enriched_alert& alert);
 
+/// The same, with the alert's monitor query already parsed (or null when it
+/// has none or it does not parse), so that it is parsed once per alert.
+alert_type classify(const enriched_alert& alert, const monitor_query* query);
+
 // -- pieces, exposed for tests and other parsers ------------------------------
 
 /// Splits a Datadog tag list on `,` (also `, `), trimming blanks and

@@ -26,18 +26,13 @@ namespace {
 using namespace kfix;
 namespace fs = std::filesystem;
 
-const fs::path samples = fs::path{KFIX_SOURCE_DIR} / "datasets" / "samples";
+const fs::path samples = test::samples_dir();
 
 /// Each test's own database (see test_database.hpp).
 std::string current_database;
 
 std::string database_url() {
   return current_database;
-}
-
-std::string unique_suffix() {
-  std::random_device rd;
-  return std::to_string(::getpid()) + "x" + std::to_string(rd() % 1000000);
 }
 
 int64_t count_rows(const std::string& dsn, const std::string& sql,
@@ -54,7 +49,7 @@ protected:
     current_database = db_->url();
     if (database_url().empty())
       GTEST_SKIP() << "KFIX_TEST_DATABASE_URL not set (run through ctest)";
-    suffix_ = unique_suffix();
+    suffix_ = test::unique_suffix();
     state_dir_ = fs::temp_directory_path() / ("kfix-intake-" + suffix_);
     auto inc = sim::load_incident(samples / "oom-checkout-0314");
     ASSERT_TRUE(inc) << render(inc.error());

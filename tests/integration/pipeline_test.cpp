@@ -4,6 +4,7 @@
 // publisher.
 
 #include "actors/common/http_client.hpp"
+#include "actors/common/quantity.hpp"
 #include "actors/system/agent.hpp"
 #include "config/config.hpp"
 #include "eval/sim/incident.hpp"
@@ -29,22 +30,13 @@ namespace {
 using namespace kfix;
 namespace fs = std::filesystem;
 
-const fs::path samples = fs::path{KFIX_SOURCE_DIR} / "datasets" / "samples";
+const fs::path samples = test::samples_dir();
 
 /// Each test's own database (see test_database.hpp).
 std::string current_database;
 
 std::string database_url() {
   return current_database;
-}
-
-/// A unique suffix so that tests running in parallel never share a delivery
-/// id, an alert cycle, a branch or a folder.
-std::string unique_suffix() {
-  static std::atomic<int> counter{0};
-  std::random_device rd;
-  return std::to_string(::getpid()) + "-" + std::to_string(rd() % 100000) + "-"
-         + std::to_string(++counter);
 }
 
 /// The sample's alert.json with a fresh delivery id and alert cycle.
@@ -73,7 +65,7 @@ protected:
     current_database = db_->url();
     if (database_url().empty())
       GTEST_SKIP() << "KFIX_TEST_DATABASE_URL not set (run through ctest)";
-    suffix_ = unique_suffix();
+    suffix_ = test::unique_suffix();
     state_dir_ = fs::temp_directory_path() / ("kfix-e2e-" + suffix_);
     fs::create_directories(state_dir_);
     http_ = http::make_curl_client();
@@ -261,10 +253,18 @@ TEST_F(EndToEnd, OomAlertBecomesGitLabMergeRequestChangingOnlyMemoryLines) {
       for (const auto& c : d["spec"]["template"]["spec"]["containers"])
         if (c["name"].as<std::string>() == "app") {
           // Within the incident's accepted range, and CPU untouched.
-          auto limit = c["resources"]["limits"]["memory"].as<std::string>();
-          EXPECT_TRUE(limit == "1Gi" || limit.find("Mi") != std::string::npos
-                      || limit.find("Gi") != std::string::npos)
-            << limit;
+          // incident.yaml accepts memory_limit 960Mi..1536Mi and
+          // memory_request 512Mi..1536Mi, and the request must not exceed
+          // the limit.
+          auto limit = parse_quantity(
+            c["resources"]["limits"]["memory"].as<std::string>());
+          auto request = parse_quantity(
+            c["resources"]["requests"]["memory"].as<std::string>());
+          ASSERT_TRUE(limit && request);
+          EXPECT_GE(limit->bytes(), 960LL << 20);
+          EXPECT_LE(limit->bytes(), 1536LL << 20);
+          EXPECT_GE(request->bytes(), 512LL << 20);
+          EXPECT_LE(request->bytes(), limit->bytes());
           EXPECT_EQ(c["resources"]["requests"]["cpu"].as<std::string>(),
                     "250m");
         }

@@ -3,7 +3,9 @@
 #include <pqxx/pqxx>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
+#include <filesystem>
 #include <random>
 #include <string>
 
@@ -53,5 +55,19 @@ private:
   std::string name_;
   std::string url_;
 };
+
+/// The bundled sample incidents.
+inline std::filesystem::path samples_dir() {
+  return std::filesystem::path{KFIX_SOURCE_DIR} / "datasets" / "samples";
+}
+
+/// A suffix unique to this process and call, so that tests running in
+/// parallel never share a delivery id, an alert cycle, a branch or a folder.
+inline std::string unique_suffix() {
+  static std::atomic<int> counter{0};
+  std::random_device rd;
+  return std::to_string(::getpid()) + "-" + std::to_string(rd() % 100000) + "-"
+         + std::to_string(++counter);
+}
 
 } // namespace kfix::test
