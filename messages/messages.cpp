@@ -340,9 +340,20 @@ void to_json(nlohmann::json& j, const plan& x) {
        {"source", x.source}};
 }
 
+void to_json(nlohmann::json& j, const llm_usage& x) {
+  j = {{"calls", x.calls},
+       {"prompt_tokens", x.prompt_tokens},
+       {"output_tokens", x.output_tokens},
+       {"cost_usd", x.cost_usd},
+       {"latency_ms", x.latency_ms}};
+}
+
 void to_json(nlohmann::json& j, const decision& x) {
-  j = {
-    {"decision", to_string(x.kind)}, {"reason", x.reason}, {"plans", x.plans}};
+  j = {{"decision", to_string(x.kind)},
+       {"reason", x.reason},
+       {"plans", x.plans},
+       {"strategy", x.strategy},
+       {"llm_usage", x.usage}};
 }
 
 void to_json(nlohmann::json& j, const file_change& x) {
