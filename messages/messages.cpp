@@ -353,7 +353,8 @@ void to_json(nlohmann::json& j, const decision& x) {
        {"reason", x.reason},
        {"plans", x.plans},
        {"strategy", x.strategy},
-       {"llm_usage", x.usage}};
+       {"llm_usage", x.usage},
+       {"notes", x.notes}};
 }
 
 void to_json(nlohmann::json& j, const file_change& x) {

@@ -80,6 +80,9 @@ struct decision {
   /// The strategy that decided: rules, llm, hybrid.
   std::string strategy = "rules";
   llm_usage usage;
+  /// What a reader of the incident should know about how it was decided
+  /// ("the LLM answer was invalid twice; the rules' plans are used").
+  std::vector<std::string> notes;
 };
 
 void to_json(nlohmann::json& j, const action& x);
