@@ -107,8 +107,11 @@ caf::error reject_secrets(const reader& r, const YAML::Node& node,
   for (const auto& kv : node) {
     auto key = kv.first.as<std::string>();
     auto path = where.empty() ? key : where + "." + key;
-    // `token_file` names a file, it is not a secret itself.
-    if (secret_looking(key) && key != "token_file")
+    // `token_file` names a file and the LLM's token counts are sizes; none
+    // is a secret itself.
+    bool not_secret = key == "token_file" || key == "max_output_tokens"
+                      || key == "prompt_token_budget";
+    if (secret_looking(key) && !not_secret)
       return r.fail(path, "secrets are never read from the config file; set "
                           "the KFIX_* environment variable, the .env file or "
                           "a mounted secret file instead");
@@ -153,6 +156,42 @@ caf::error load_policy_node(const reader& r, const YAML::Node& root,
   return caf::none;
 }
 
+/// The message of an error without its code ("llm.model: ...").
+std::string message_of(const caf::error& err) {
+  auto text = render(err);
+  auto colon = text.find(": ");
+  return colon == std::string::npos ? text : text.substr(colon + 2);
+}
+
+caf::error load_llm_node(const reader& r, const YAML::Node& node,
+                         llm_config& out) {
+  if (!node)
+    return caf::none;
+  KFIX_TRY(r.check_keys(node, "llm",
+                        {"provider", "base_url", "model", "timeout_ms",
+                         "max_attempts", "max_output_tokens", "temperature",
+                         "prompt_file", "prompt_token_budget",
+                         "price_input_per_mtok", "price_output_per_mtok"}));
+  KFIX_TRY(r.get(node["provider"], "llm.provider", out.provider));
+  KFIX_TRY(r.get(node["base_url"], "llm.base_url", out.base_url));
+  KFIX_TRY(r.get(node["model"], "llm.model", out.model));
+  KFIX_TRY(r.get_ms(node["timeout_ms"], "llm.timeout_ms", out.timeout));
+  KFIX_TRY(r.get(node["max_attempts"], "llm.max_attempts", out.max_attempts));
+  KFIX_TRY(r.get(node["max_output_tokens"], "llm.max_output_tokens",
+                 out.max_output_tokens));
+  KFIX_TRY(r.get(node["temperature"], "llm.temperature", out.temperature));
+  KFIX_TRY(r.get(node["prompt_file"], "llm.prompt_file", out.prompt_file));
+  KFIX_TRY(r.get(node["prompt_token_budget"], "llm.prompt_token_budget",
+                 out.prompt_token_budget));
+  KFIX_TRY(r.get(node["price_input_per_mtok"], "llm.price_input_per_mtok",
+                 out.price_input_per_mtok));
+  KFIX_TRY(r.get(node["price_output_per_mtok"], "llm.price_output_per_mtok",
+                 out.price_output_per_mtok));
+  if (auto err = out.validate())
+    return make_error(ec::invalid_config, r.file + ": " + message_of(err));
+  return caf::none;
+}
+
 caf::error load_agent_node(const reader& r, const YAML::Node& root,
                            agent_config& cfg) {
   KFIX_TRY(reject_secrets(r, root, ""));
@@ -160,12 +199,13 @@ caf::error load_agent_node(const reader& r, const YAML::Node& root,
     r.check_keys(root, "",
                  {"server", "state_dir", "policy_file", "context_deadline_ms",
                   "incident_deadline_ms", "kubernetes", "datadog", "gitlab",
-                  "slack", "simulation", "sizing", "reasoning"}));
+                  "slack", "simulation", "sizing", "reasoning", "llm"}));
   if (auto s = root["reasoning"]) {
     KFIX_TRY(r.check_keys(s, "reasoning", {"strategy"}));
     KFIX_TRY(
       r.get(s["strategy"], "reasoning.strategy", cfg.reasoning.strategy));
   }
+  KFIX_TRY(load_llm_node(r, root["llm"], cfg.llm));
   if (auto s = root["server"]) {
     KFIX_TRY(
       r.check_keys(s, "server",
@@ -310,6 +350,7 @@ secret_fields() {
       {"KFIX_DATADOG_APP_KEY", &secrets::datadog_app_key},
       {"KFIX_GITLAB_TOKEN", &secrets::gitlab_token},
       {"KFIX_SLACK_WEBHOOK_URL", &secrets::slack_webhook_url},
+      {"KFIX_LLM_API_KEY", &secrets::llm_api_key},
     };
   return fields;
 }
@@ -420,8 +461,43 @@ bool agent_config::simulated_datadog() const {
 }
 
 const std::vector<std::string>& reasoning_strategies() {
-  static const std::vector<std::string> names{"rules"};
+  static const std::vector<std::string> names{"rules", "llm", "hybrid"};
   return names;
+}
+
+bool uses_llm(const std::string& strategy) {
+  return strategy == "llm" || strategy == "hybrid";
+}
+
+caf::error llm_config::validate() const {
+  auto fail = [](const std::string& field, const std::string& what) {
+    return make_error(ec::invalid_config, "llm." + field + ": " + what);
+  };
+  if (provider != "openai" && provider != "anthropic")
+    return fail("provider", "must be openai or anthropic, got " + provider);
+  if (!base_url.empty() && base_url.rfind("http://", 0) != 0
+      && base_url.rfind("https://", 0) != 0)
+    return fail("base_url",
+                "must start with http:// or https://, got " + base_url);
+  if (!base_url.empty() && model.empty())
+    return fail("model", "must be set when llm.base_url is");
+  if (timeout.count() <= 0)
+    return fail("timeout_ms", "must be positive");
+  if (max_attempts < 1 || max_attempts > 5)
+    return fail("max_attempts", "must be 1..5");
+  if (max_output_tokens < 256 || max_output_tokens > 64'000)
+    return fail("max_output_tokens", "must be 256..64000");
+  if (temperature < 0 || temperature > 2)
+    return fail("temperature", "must be within [0, 2]");
+  if (prompt_file.empty())
+    return fail("prompt_file", "must name the prompt template");
+  if (prompt_token_budget < 2'000 || prompt_token_budget > 1'000'000)
+    return fail("prompt_token_budget", "must be 2000..1000000");
+  if (price_input_per_mtok < 0)
+    return fail("price_input_per_mtok", "must not be negative");
+  if (price_output_per_mtok < 0)
+    return fail("price_output_per_mtok", "must not be negative");
+  return caf::none;
 }
 
 caf::error agent_config::validate() const {
@@ -465,6 +541,18 @@ caf::error agent_config::validate() const {
   if (!gitlab.url.empty() && secret.gitlab_token.empty())
     return make_error(ec::invalid_config,
                       "gitlab.url is set but KFIX_GITLAB_TOKEN is not");
+  if (auto err = llm.validate())
+    return err;
+  if (uses_llm(reasoning.strategy) && !llm.has_endpoint() && !llm.eval_replay)
+    return make_error(ec::invalid_config,
+                      "reasoning.strategy " + reasoning.strategy
+                        + " needs an LLM endpoint: set llm.base_url and "
+                          "llm.model (docs/llm.md)");
+  std::error_code missing;
+  if (uses_llm(reasoning.strategy)
+      && !std::filesystem::is_regular_file(llm.prompt_file, missing))
+    return make_error(ec::invalid_config, "llm.prompt_file: " + llm.prompt_file
+                                            + " does not exist");
   if (auto err = sizing.validate())
     return err;
   return policy.validate();

@@ -56,6 +56,50 @@ struct reasoning_config {
 /// The strategies this build's decision engine offers.
 const std::vector<std::string>& reasoning_strategies();
 
+/// Whether a strategy asks an LLM (`llm`, `hybrid`).
+bool uses_llm(const std::string& strategy);
+
+/// The LLM behind the `llm` and `hybrid` strategies (docs/llm.md). The API
+/// key comes from KFIX_LLM_API_KEY (secrets), never from the file.
+struct llm_config {
+  /// `openai`: chat completions (OpenAI, Mistral, Ollama, vLLM, llama.cpp
+  /// server); `anthropic`: the Messages API.
+  std::string provider = "openai";
+  /// The API root including its version: https://api.openai.com/v1,
+  /// http://localhost:11434/v1, https://api.anthropic.com/v1. Empty: no
+  /// endpoint.
+  std::string base_url;
+  std::string model;
+  /// Per attempt; cut further so that the rules' plans are used before the
+  /// incident deadline.
+  std::chrono::milliseconds timeout{20'000};
+  /// Attempts per call for retryable failures (network, 408, 429, 5xx).
+  int max_attempts = 2;
+  int max_output_tokens = 2'000;
+  double temperature = 0.1;
+  /// The versioned prompt template (config/prompts/).
+  std::string prompt_file = "config/prompts/plan-v1.txt";
+  /// Estimated tokens of the whole prompt; logs and events are cut by
+  /// relevance to fit.
+  int prompt_token_budget = 12'000;
+  /// USD per million input and output tokens (decision.usage, audit).
+  double price_input_per_mtok = 0;
+  double price_output_per_mtok = 0;
+  /// Set by the eval, never read from the file: the incidents' recorded
+  /// exchanges (cassette.jsonl) may stand in for the endpoint.
+  bool eval_replay = false;
+  /// Set by the eval: incident id -> its folder, whose cassette.jsonl is
+  /// replayed and recorded.
+  std::map<std::string, std::string> incident_dirs;
+
+  bool has_endpoint() const {
+    return !base_url.empty();
+  }
+
+  /// Errors start with the field: "llm.provider: must be ...".
+  [[nodiscard]] caf::error validate() const;
+};
+
 struct kubernetes_config {
   /// API server URL; empty: in-cluster, kubeconfig, or simulated.
   std::string api_url;
@@ -115,6 +159,9 @@ struct secrets {
   std::string datadog_app_key;
   std::string gitlab_token;
   std::string slack_webhook_url;
+  /// The LLM provider's API key (KFIX_LLM_API_KEY); empty for servers
+  /// without auth (Ollama, vLLM without --api-key).
+  std::string llm_api_key;
 };
 
 struct server_settings {
@@ -146,6 +193,7 @@ struct agent_config {
   simulation_config simulation;
   sizing_config sizing;
   reasoning_config reasoning;
+  llm_config llm;
   policy_config policy;
   secrets secret;
 
