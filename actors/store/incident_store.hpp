@@ -72,6 +72,28 @@ grouping decide_grouping(const enriched_alert& alert,
 /// joins that incident instead of opening a new one.
 constexpr int64_t flapping_cooldown_seconds = 3600;
 
+/// The audit of one LLM call (or of a recorded one replayed by the eval).
+struct llm_call_record {
+  int64_t incident_id = 0;
+  std::string provider; // openai | anthropic
+  std::string model;
+  std::string prompt_version;
+  /// answer | repair
+  std::string purpose;
+  /// The request body as sent, after redaction (never the API key).
+  std::string request;
+  /// The response body as received; empty when none came.
+  std::string response;
+  int http_status = 0;
+  /// ok | invalid | refused | truncated | rate_limited | timeout | error |
+  /// unavailable | stale
+  std::string outcome;
+  int64_t prompt_tokens = 0;
+  int64_t output_tokens = 0;
+  double cost_usd = 0;
+  int64_t latency_ms = 0;
+};
+
 /// Durable record of alerts, incidents and their progress. Implementations
 /// are not thread-safe: each actor owns its own instance.
 class incident_store {
@@ -107,6 +129,10 @@ public:
 
   /// Checks that the store is reachable.
   [[nodiscard]] virtual caf::error ping() = 0;
+
+  /// Appends the audit record of one LLM call.
+  [[nodiscard]] virtual caf::error record_llm_call(const llm_call_record& r)
+    = 0;
 };
 
 /// PostgreSQL store (libpqxx). Reconnects after a lost connection.
@@ -126,9 +152,13 @@ public:
   caf::error record_result(const incident_result& r) override;
   caf::expected<std::string> incident_json(int64_t incident_id) override;
   caf::error ping() override;
+  caf::error record_llm_call(const llm_call_record& r) override;
 
   /// The stages recorded for an incident, in order.
   std::vector<incident_stage> stages(int64_t incident_id) const;
+
+  /// The LLM calls audited for an incident, in order.
+  std::vector<llm_call_record> llm_calls(int64_t incident_id) const;
 
 private:
   mutable std::mutex mtx_;
@@ -146,6 +176,7 @@ private:
                      std::vector<std::pair<incident_stage, std::string>>>
     stages_;
   std::unordered_map<int64_t, std::string> results_;
+  std::vector<llm_call_record> llm_calls_;
 };
 
 /// A view of a shared memory_store, so that several actors can each own a
@@ -170,6 +201,9 @@ public:
   }
   caf::error ping() override {
     return target_->ping();
+  }
+  caf::error record_llm_call(const llm_call_record& r) override {
+    return target_->record_llm_call(r);
   }
 
 private:

@@ -154,4 +154,20 @@ std::vector<incident_stage> memory_store::stages(int64_t incident_id) const {
   return result;
 }
 
+caf::error memory_store::record_llm_call(const llm_call_record& r) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  llm_calls_.push_back(r);
+  return caf::none;
+}
+
+std::vector<llm_call_record>
+memory_store::llm_calls(int64_t incident_id) const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  std::vector<llm_call_record> result;
+  for (const auto& call : llm_calls_)
+    if (call.incident_id == incident_id)
+      result.push_back(call);
+  return result;
+}
+
 } // namespace kfix::store

@@ -6,6 +6,8 @@
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
+#include <algorithm>
+
 namespace kfix::store {
 
 namespace {
@@ -77,8 +79,46 @@ DO $$ BEGIN
 EXCEPTION WHEN feature_not_supported THEN NULL;
 END $$;
 )sql"},
+    {4, R"sql(
+-- The audit of every LLM call: what was sent (after redaction), what came
+-- back, tokens, cost and latency. No foreign key: the audit of a call is
+-- kept whatever happens to its incident.
+CREATE TABLE llm_calls (
+  id             BIGSERIAL PRIMARY KEY,
+  incident_id    BIGINT NOT NULL,
+  provider       TEXT NOT NULL,
+  model          TEXT NOT NULL,
+  prompt_version TEXT NOT NULL,
+  purpose        TEXT NOT NULL,
+  request        TEXT NOT NULL,
+  response       TEXT NOT NULL,
+  http_status    INT NOT NULL,
+  outcome        TEXT NOT NULL,
+  prompt_tokens  BIGINT NOT NULL,
+  output_tokens  BIGINT NOT NULL,
+  cost_usd       DOUBLE PRECISION NOT NULL,
+  latency_ms     BIGINT NOT NULL,
+  created_at     TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+CREATE INDEX llm_calls_incident ON llm_calls (incident_id, id);
+DO $$ BEGIN
+  ALTER TABLE llm_calls ALTER COLUMN request SET COMPRESSION lz4;
+  ALTER TABLE llm_calls ALTER COLUMN response SET COMPRESSION lz4;
+EXCEPTION WHEN feature_not_supported THEN NULL;
+END $$;
+)sql"},
   };
   return list;
+}
+
+/// Text PostgreSQL accepts: invalid UTF-8 (a response cut mid-character)
+/// becomes U+FFFD, NUL bytes are dropped.
+std::string valid_utf8(const std::string& text) {
+  auto dumped = nlohmann::json(text).dump(
+    -1, ' ', false, nlohmann::json::error_handler_t::replace);
+  auto clean = nlohmann::json::parse(dumped).get<std::string>();
+  clean.erase(std::remove(clean.begin(), clean.end(), '\0'), clean.end());
+  return clean;
 }
 
 class pg_store : public incident_store {
@@ -203,6 +243,23 @@ public:
     auto done = run<bool>([](pqxx::connection& c) {
       pqxx::nontransaction tx{c};
       tx.exec("SELECT 1");
+      return true;
+    });
+    return done ? caf::none : done.error();
+  }
+
+  caf::error record_llm_call(const llm_call_record& r) override {
+    auto done = run<bool>([&](pqxx::connection& c) {
+      pqxx::work tx{c};
+      tx.exec_params(
+        "INSERT INTO llm_calls (incident_id, provider, model, prompt_version, "
+        "purpose, request, response, http_status, outcome, prompt_tokens, "
+        "output_tokens, cost_usd, latency_ms) VALUES ($1, $2, $3, $4, $5, $6, "
+        "$7, $8, $9, $10, $11, $12, $13)",
+        r.incident_id, r.provider, r.model, r.prompt_version, r.purpose,
+        valid_utf8(r.request), valid_utf8(r.response), r.http_status, r.outcome,
+        r.prompt_tokens, r.output_tokens, r.cost_usd, r.latency_ms);
+      tx.commit();
       return true;
     });
     return done ? caf::none : done.error();
