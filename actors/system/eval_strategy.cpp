@@ -2,6 +2,7 @@
 
 #include "actors/intake/alert_parser.hpp"
 #include "actors/publish/capturing_publisher.hpp"
+#include "actors/reasoning/llm_cassette.hpp"
 #include "actors/system/agent.hpp"
 #include "eval/sim/simulator_host.hpp"
 
@@ -15,6 +16,14 @@ pipeline_strategy::pipeline_strategy(std::string name, agent_config cfg,
                                      std::chrono::milliseconds timeout)
   : name_(std::move(name)), cfg_(std::move(cfg)), timeout_(timeout) {
   cfg_.reasoning.strategy = name_;
+  cfg_.llm.eval_replay = uses_llm(name_);
+}
+
+void pipeline_strategy::use_recordings_of(
+  const std::vector<eval::loaded_incident>& incidents) {
+  cassettes_.clear();
+  for (const auto& li : incidents)
+    cassettes_.push_back(li.incident.dir / "cassette.jsonl");
 }
 
 std::string pipeline_strategy::name() const {
@@ -24,6 +33,13 @@ std::string pipeline_strategy::name() const {
 std::string pipeline_strategy::unavailable() const {
   if (auto err = cfg_.validate())
     return render(err);
+  if (uses_llm(name_) && !cfg_.llm.has_endpoint()
+      && std::none_of(cassettes_.begin(), cassettes_.end(),
+                      [](const std::filesystem::path& c) {
+                        return cassette::has_service(c, "llm");
+                      }))
+    return "no LLM endpoint is configured (llm.base_url) and no incident's "
+           "cassette.jsonl holds a recorded LLM exchange";
   return {};
 }
 
@@ -51,7 +67,12 @@ void pipeline_strategy::run(
   // progress in memory.
   auto cfg = cfg_;
   cfg.kubernetes = {};
+  // The LLM may be live (recording into the cassettes); nothing else is.
+  auto llm_key = cfg.secret.llm_api_key;
   cfg.secret = {};
+  cfg.secret.llm_api_key = llm_key;
+  for (const auto* li : incidents)
+    cfg.llm.incident_dirs[li->incident.id] = li->incident.dir.string();
   cfg.gitlab.url.clear();
   cfg.simulation.datasets.clear();
   cfg.simulation.incidents.clear();

@@ -4,7 +4,9 @@
 #include "eval/harness.hpp"
 
 #include <chrono>
+#include <filesystem>
 #include <string>
+#include <vector>
 
 namespace kfix {
 
@@ -16,9 +18,15 @@ namespace kfix {
 class pipeline_strategy final : public eval::strategy {
 public:
   /// `cfg.reasoning.strategy` (set from `name`) chooses the decision engine.
+  /// The LLM strategies replay and record the incidents' cassettes.
   pipeline_strategy(std::string name, agent_config cfg,
                     std::chrono::milliseconds per_incident_timeout
                     = std::chrono::seconds{120});
+
+  /// The incidents about to run: an LLM strategy without an endpoint is
+  /// available only when one of their cassette.jsonl holds an `llm`
+  /// exchange.
+  void use_recordings_of(const std::vector<eval::loaded_incident>& incidents);
 
   std::string name() const override;
   std::string unavailable() const override;
@@ -29,6 +37,7 @@ private:
   std::string name_;
   agent_config cfg_;
   std::chrono::milliseconds timeout_;
+  std::vector<std::filesystem::path> cassettes_;
 };
 
 } // namespace kfix

@@ -37,7 +37,7 @@ bool spawn_stage(self_ptr self, const services_ptr& services,
     s.context = sys.spawn(context_stage, services);
     watch(self, s.context, role);
   } else if (role == "reasoning") {
-    s.reasoning = sys.spawn(reasoning_stage, services);
+    s.reasoning = sys.spawn<caf::detached>(reasoning_stage, services);
     watch(self, s.reasoning, role);
   } else if (role == "patch") {
     s.patch = sys.spawn<caf::detached>(patch_stage, services);

@@ -220,6 +220,7 @@ int run_eval(const common_flags& common, eval_flags flags) {
   std::vector<eval::strategy*> strategies;
   for (const auto& name : flags.strategies) {
     owned.push_back(std::make_unique<pipeline_strategy>(name, *cfg));
+    owned.back()->use_recordings_of(data->incidents);
     strategies.push_back(owned.back().get());
   }
   eval::eval_policy policy;
