@@ -24,17 +24,9 @@ nlohmann::json anthropic_messages_body(const llm_config& cfg,
 llm_reply parse_anthropic_messages(int status, const std::string& body,
                                    const std::string& schema_name) {
   llm_reply r;
-  if (status < 200 || status >= 300) {
-    r.outcome = outcome_of_status(status);
-    r.detail = error_message(status, body);
+  nlohmann::json j;
+  if (!read_answer(status, body, j, r))
     return r;
-  }
-  auto j = nlohmann::json::parse(body, nullptr, false);
-  if (!j.is_object()) {
-    r.outcome = llm_outcome::invalid;
-    r.detail = "the response is not a JSON object";
-    return r;
-  }
   if (auto u = j.find("usage"); u != j.end() && u->is_object()) {
     r.prompt_tokens = json_count(*u, "input_tokens")
                       + json_count(*u, "cache_creation_input_tokens")

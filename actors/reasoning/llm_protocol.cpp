@@ -89,6 +89,22 @@ std::string error_message(int status, const std::string& body) {
   return "HTTP " + std::to_string(status) + ": " + message;
 }
 
+bool read_answer(int status, const std::string& body, nlohmann::json& parsed,
+                 llm_reply& reply) {
+  if (status < 200 || status >= 300) {
+    reply.outcome = outcome_of_status(status);
+    reply.detail = error_message(status, body);
+    return false;
+  }
+  parsed = nlohmann::json::parse(body, nullptr, false);
+  if (!parsed.is_object()) {
+    reply.outcome = llm_outcome::invalid;
+    reply.detail = "the response is not a JSON object";
+    return false;
+  }
+  return true;
+}
+
 std::string json_text(const nlohmann::json& j, const char* key) {
   auto i = j.find(key);
   return i != j.end() && i->is_string() ? i->get<std::string>() : std::string{};

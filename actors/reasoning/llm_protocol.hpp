@@ -123,6 +123,11 @@ llm_outcome outcome_of_status(int status);
 /// the start of the body.
 std::string error_message(int status, const std::string& body);
 
+/// Reads a 2xx answer's body into `parsed`; otherwise (an error status, a
+/// body that is no JSON object) fills `reply` and returns false.
+bool read_answer(int status, const std::string& body, nlohmann::json& parsed,
+                 llm_reply& reply);
+
 /// A string member of a JSON object, or "".
 std::string json_text(const nlohmann::json& j, const char* key);
 

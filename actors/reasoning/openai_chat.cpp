@@ -42,17 +42,9 @@ nlohmann::json openai_chat_body(const llm_config& cfg, const llm_request& req) {
 
 llm_reply parse_openai_chat(int status, const std::string& body) {
   llm_reply r;
-  if (status < 200 || status >= 300) {
-    r.outcome = outcome_of_status(status);
-    r.detail = error_message(status, body);
+  nlohmann::json j;
+  if (!read_answer(status, body, j, r))
     return r;
-  }
-  auto j = nlohmann::json::parse(body, nullptr, false);
-  if (!j.is_object()) {
-    r.outcome = llm_outcome::invalid;
-    r.detail = "the response is not a JSON object";
-    return r;
-  }
   if (auto u = j.find("usage"); u != j.end() && u->is_object()) {
     r.prompt_tokens = json_count(*u, "prompt_tokens");
     r.output_tokens = json_count(*u, "completion_tokens");

@@ -16,6 +16,7 @@
 #include "tests/support/fake_llm.hpp"
 #include "tests/support/test_database.hpp"
 #include "tests/unit/reasoning/llm_fixtures.hpp"
+#include "tests/unit/sim/sim_test_support.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -25,7 +26,6 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
-#include <sstream>
 #include <thread>
 
 namespace {
@@ -92,15 +92,8 @@ protected:
   reasoning::llm_result decide(const std::string& key,
                                const std::string& strategy = "llm") {
     reasoning::llm_client client{quick_http(), cfg, key};
-    reasoning::llm_job job;
-    job.incident_id = 42;
-    job.alert = &incident.alert;
-    job.bundle = &incident.bundle;
-    job.rules = &incident.rules;
-    job.strategy = strategy;
-    job.cfg = &cfg;
-    job.prompt = &prompt;
-    return reasoning::decide_with_llm(job, client);
+    return reasoning::decide_with_llm(
+      rt::job_for(incident, cfg, prompt, strategy, 42), client);
   }
 
   reasoning::llm_result decide() {
@@ -304,14 +297,8 @@ TEST(LlmAudit, CallsAreStoredInPostgres) {
   fake.script({answer::raw("oops").tokens(900, 12),
                answer::valid(rt::valid_answer()).tokens(1000, 250)});
   reasoning::llm_client client{quick_http(), cfg, fake.api_key()};
-  reasoning::llm_job job;
-  job.incident_id = 4711;
-  job.alert = &incident.alert;
-  job.bundle = &incident.bundle;
-  job.rules = &incident.rules;
-  job.cfg = &cfg;
-  job.prompt = &prompt;
-  auto r = reasoning::decide_with_llm(job, client);
+  auto r = reasoning::decide_with_llm(
+    rt::job_for(incident, cfg, prompt, "llm", 4711), client);
   auto pg = store::make_pg_store(db.url());
   for (const auto& call : r.calls)
     ASSERT_FALSE(pg->record_llm_call(call));
@@ -367,15 +354,7 @@ TEST(LlmReasoning, AgentDecidesWithTheLlmAndAuditsInPostgres) {
   cfg.llm = fake_config(fake, "openai");
   cfg.secret.llm_api_key = fake.api_key();
   ASSERT_FALSE(cfg.validate()) << render(cfg.validate());
-  nlohmann::json answer_json{
-    {"decision", "fix"},
-    {"reason", "app is OOMKilled at 768Mi"},
-    {"plans",
-     {rt::answer_plan(nullptr, "Memory 960Mi for app",
-                      {rt::answer_action("set_resources", "app",
-                                         {{"memory_limit", "960Mi"},
-                                          {"memory_request", "960Mi"}})})}}};
-  fake.script({answer::valid(answer_json)});
+  fake.script({answer::valid(rt::valid_answer(nullptr, "960Mi"))});
   auto started
     = start_agent(std::make_shared<const agent_config>(cfg), agent_overrides{});
   ASSERT_TRUE(started) << render(started.error());
@@ -427,31 +406,17 @@ TEST(LlmReasoning, AgentDecidesWithTheLlmAndAuditsInPostgres) {
 // -- the eval: record, replay, stale, skipped
 // ------------------------------------
 
-std::string read_text(const fs::path& p) {
-  std::ifstream in{p};
-  std::stringstream buf;
-  buf << in.rdbuf();
-  return buf.str();
-}
-
 class LlmEval : public ::testing::Test {
 protected:
   void SetUp() override {
-    dir_
-      = fs::temp_directory_path() / ("kfix-llm-eval-" + test::unique_suffix());
-    fs::create_directories(dir_);
     fs::copy(test::samples_dir() / "oom-checkout-0314",
-             dir_ / "oom-checkout-0314", fs::copy_options::recursive);
+             dir_.path() / "oom-checkout-0314", fs::copy_options::recursive);
     std::error_code ec;
-    fs::remove(dir_ / "oom-checkout-0314" / "cassette.jsonl", ec);
-    auto data = eval::load_for_eval(dir_);
+    fs::remove(cassette(), ec);
+    auto data = eval::load_for_eval(dir_.path());
     ASSERT_TRUE(data) << render(data.error());
     data_ = std::move(*data);
     ASSERT_EQ(data_.incidents.size(), 1u);
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
   }
 
   agent_config config() const {
@@ -481,10 +446,10 @@ protected:
   }
 
   fs::path cassette() const {
-    return dir_ / "oom-checkout-0314" / "cassette.jsonl";
+    return dir_.path() / "oom-checkout-0314" / "cassette.jsonl";
   }
 
-  fs::path dir_;
+  sim::test::temp_dir dir_;
   eval::loaded_dataset data_;
 };
 
@@ -506,15 +471,7 @@ TEST_F(LlmEval, NoEndpointAndNoRecordingsIsSkipped) {
 
 TEST_F(LlmEval, LiveRunRecordsThenReplaysThenGoesStale) {
   test::fake_llm fake;
-  nlohmann::json answer_json{
-    {"decision", "fix"},
-    {"reason", "app is OOMKilled at 768Mi"},
-    {"plans",
-     {rt::answer_plan(nullptr, "Memory 1Gi for app",
-                      {rt::answer_action("set_resources", "app",
-                                         {{"memory_limit", "1Gi"},
-                                          {"memory_request", "1Gi"}})})}}};
-  fake.script({answer::valid(answer_json)});
+  fake.script({answer::valid(rt::valid_answer())});
   // 1. Live: the exchange is recorded into the incident's cassette.
   auto live_cfg = config();
   live_cfg.llm = fake_config(fake, "openai");
@@ -525,7 +482,7 @@ TEST_F(LlmEval, LiveRunRecordsThenReplaysThenGoesStale) {
   EXPECT_EQ(first->decision.strategy, "hybrid") << all_notes(first->decision);
   EXPECT_EQ(first->decision.plans[0].id, "l1");
   EXPECT_EQ(fake.request_count(), 1u);
-  auto text = read_text(cassette());
+  auto text = sim::test::read_file(cassette());
   auto lines = cassette::read(cassette(), "llm");
   ASSERT_TRUE(lines) << render(lines.error());
   ASSERT_EQ(lines->size(), 1u);
@@ -546,12 +503,12 @@ TEST_F(LlmEval, LiveRunRecordsThenReplaysThenGoesStale) {
   for (size_t i = 0; i < first->decision.plans.size(); ++i)
     EXPECT_EQ(second->decision.plans[i].id, first->decision.plans[i].id);
   EXPECT_EQ(second->chosen_plan, first->chosen_plan);
-  EXPECT_EQ(read_text(cassette()), text); // replay writes nothing
+  EXPECT_EQ(sim::test::read_file(cassette()), text); // replay writes nothing
   // 3. A changed prompt makes the recording stale: the rules decide.
-  auto changed = dir_ / "plan-v2.txt";
+  auto changed = dir_.path() / "plan-v2.txt";
   {
-    auto tpl = read_text(fs::path{KFIX_SOURCE_DIR} / "config" / "prompts"
-                         / "plan-v1.txt");
+    auto tpl = sim::test::read_file(fs::path{KFIX_SOURCE_DIR} / "config"
+                                    / "prompts" / "plan-v1.txt");
     tpl.replace(tpl.find("version: plan-v1"), 16, "version: plan-v2");
     const std::string last = "Answer with the JSON object only.";
     tpl.replace(tpl.find(last), last.size(), "Answer with the object only.");

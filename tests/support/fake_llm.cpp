@@ -255,6 +255,15 @@ std::optional<http::response> check_anthropic(const http::request& req,
 
 // -- answers -----------------------------------------------------------------
 
+/// A scripted status and body, as given.
+http::response as_scripted(const answer& a) {
+  http::response r;
+  r.status = a.http_status;
+  r.header("Content-Type", "application/json");
+  r.body = a.text;
+  return r;
+}
+
 std::string reset_at(int seconds) {
   auto now = std::chrono::duration_cast<std::chrono::seconds>(
                std::chrono::system_clock::now().time_since_epoch())
@@ -290,13 +299,8 @@ http::response openai_answer(const answer& a, const nlohmann::json& req,
                           "The engine is currently overloaded, please try "
                           "again later",
                           "server_error", nullptr, "server_is_overloaded");
-    case answer::status: {
-      http::response r;
-      r.status = a.http_status;
-      r.header("Content-Type", "application/json");
-      r.body = a.text;
-      return r;
-    }
+    case answer::status:
+      return as_scripted(a);
     default:
       break;
   }
@@ -361,13 +365,8 @@ http::response anthropic_answer(const answer& a, const nlohmann::json& req,
     }
     case answer::overloaded:
       return anthropic_error(529, "overloaded_error", "Overloaded");
-    case answer::status: {
-      http::response r;
-      r.status = a.http_status;
-      r.header("Content-Type", "application/json");
-      r.body = a.text;
-      return r;
-    }
+    case answer::status:
+      return as_scripted(a);
     default:
       break;
   }

@@ -1,13 +1,12 @@
 #include "actors/reasoning/llm_cassette.hpp"
 #include "actors/reasoning/llm_replay.hpp"
 #include "tests/unit/reasoning/llm_fixtures.hpp"
+#include "tests/unit/sim/sim_test_support.hpp"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 namespace kfix::reasoning {
 namespace {
@@ -17,24 +16,11 @@ using test::scripted_client;
 using test::test_llm_config;
 
 struct cassette_dir : ::testing::Test {
-  fs::path dir;
-  fs::path file;
+  sim::test::temp_dir dir;
+  fs::path file = dir.path() / "cassette.jsonl";
 
-  void SetUp() override {
-    dir = fs::temp_directory_path()
-          / ("kfix-cassette-" + std::to_string(::getpid()) + "-"
-             + ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::create_directories(dir);
-    file = dir / "cassette.jsonl";
-  }
-  void TearDown() override {
-    fs::remove_all(dir);
-  }
   std::string text() const {
-    std::ifstream in{file};
-    std::stringstream buf;
-    buf << in.rdbuf();
-    return buf.str();
+    return sim::test::read_file(file);
   }
 };
 

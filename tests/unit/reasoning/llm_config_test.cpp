@@ -1,9 +1,9 @@
 // The `llm` section of the agent config and KFIX_LLM_API_KEY.
 
 #include "config/config.hpp"
+#include "tests/unit/sim/sim_test_support.hpp"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -17,20 +17,12 @@ namespace fs = std::filesystem;
 
 class LlmConfig : public ::testing::Test {
 protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path()
-           / ("kfix-llm-config-" + std::to_string(::getpid()));
-    fs::create_directories(dir_);
-  }
-  void TearDown() override {
-    fs::remove_all(dir_);
-  }
+  sim::test::temp_dir dir;
+
   std::string write(const std::string& name, const std::string& text) {
-    auto path = dir_ / name;
-    std::ofstream{path} << text;
-    return path.string();
+    sim::test::write_file(dir.path() / name, text);
+    return (dir.path() / name).string();
   }
-  fs::path dir_;
 };
 
 TEST_F(LlmConfig, LoadsTheSection) {
@@ -100,15 +92,15 @@ TEST_F(LlmConfig, ErrorsNameTheFileAndField) {
 TEST_F(LlmConfig, KeyFromEnvFileVariableOrMount) {
   auto none = write(".env", "");
   ::setenv("KFIX_LLM_API_KEY", "sk-env", 1);
-  EXPECT_EQ(load_secrets(none, dir_.string()).llm_api_key, "sk-env");
+  EXPECT_EQ(load_secrets(none, dir.path().string()).llm_api_key, "sk-env");
   ::unsetenv("KFIX_LLM_API_KEY");
   auto key_file = write("key.txt", "sk-file\n");
   ::setenv("KFIX_LLM_API_KEY_FILE", key_file.c_str(), 1);
-  EXPECT_EQ(load_secrets(none, dir_.string()).llm_api_key, "sk-file");
+  EXPECT_EQ(load_secrets(none, dir.path().string()).llm_api_key, "sk-file");
   ::unsetenv("KFIX_LLM_API_KEY_FILE");
-  fs::create_directories(dir_ / "mounted");
-  std::ofstream{dir_ / "mounted" / "llm-api-key"} << "sk-mounted\n";
-  EXPECT_EQ(load_secrets(none, (dir_ / "mounted").string()).llm_api_key,
+  fs::create_directories(dir.path() / "mounted");
+  std::ofstream{dir.path() / "mounted" / "llm-api-key"} << "sk-mounted\n";
+  EXPECT_EQ(load_secrets(none, (dir.path() / "mounted").string()).llm_api_key,
             "sk-mounted");
 }
 

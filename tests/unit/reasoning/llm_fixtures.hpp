@@ -3,6 +3,7 @@
 #include "actors/reasoning/decide.hpp"
 #include "actors/reasoning/llm_prompt.hpp"
 #include "actors/reasoning/llm_protocol.hpp"
+#include "actors/reasoning/llm_reasoner.hpp"
 #include "config/config.hpp"
 
 #include <nlohmann/json.hpp>
@@ -120,15 +121,16 @@ inline nlohmann::json answer_plan(nlohmann::json based_on, std::string title,
           {"confidence", 0.8}};
 }
 
-/// A valid fix answer: raise app's memory limit to 1Gi.
-inline nlohmann::json valid_answer(nlohmann::json based_on = nullptr) {
+/// A valid fix answer: app's memory limit and request set to `memory`.
+inline nlohmann::json valid_answer(nlohmann::json based_on = nullptr,
+                                   const std::string& memory = "1Gi") {
   return {{"decision", "fix"},
           {"reason", "the container is OOMKilled below its working set"},
           {"plans",
-           {answer_plan(std::move(based_on), "Raise app memory to 1Gi",
+           {answer_plan(std::move(based_on), "Raise app memory to " + memory,
                         {answer_action("set_resources", "app",
-                                       {{"memory_limit", "1Gi"},
-                                        {"memory_request", "1Gi"}})})}}};
+                                       {{"memory_limit", memory},
+                                        {"memory_request", memory}})})}}};
 }
 
 /// What a model obeying the injected log line answers.
@@ -150,6 +152,21 @@ inline llm_config test_llm_config(std::string provider = "openai") {
   cfg.price_input_per_mtok = 2.5;
   cfg.price_output_per_mtok = 10;
   return cfg;
+}
+
+/// The job of `incident` for the reasoner.
+inline llm_job job_for(const checkout_incident& incident, const llm_config& cfg,
+                       const prompt_template& prompt,
+                       const std::string& strategy = "llm", int64_t id = 7) {
+  llm_job job;
+  job.incident_id = id;
+  job.alert = &incident.alert;
+  job.bundle = &incident.bundle;
+  job.rules = &incident.rules;
+  job.strategy = strategy;
+  job.cfg = &cfg;
+  job.prompt = &prompt;
+  return job;
 }
 
 /// A completion client answering from a script of replies (one per call);

@@ -19,14 +19,7 @@ struct reasoner : ::testing::Test {
 
   llm_result run(const std::string& strategy = "llm",
                  std::chrono::milliseconds budget = std::chrono::seconds{50}) {
-    llm_job job;
-    job.incident_id = 7;
-    job.alert = &incident.alert;
-    job.bundle = &incident.bundle;
-    job.rules = &incident.rules;
-    job.strategy = strategy;
-    job.cfg = &cfg;
-    job.prompt = &prompt;
+    auto job = test::job_for(incident, cfg, prompt, strategy);
     job.budget = budget;
     return decide_with_llm(job, client);
   }
