@@ -337,8 +337,8 @@ struct namespace_lists {
   std::string pods_skip;
   std::optional<call> revisions;
   std::string revisions_skip;
-  call quotas;
-  call limit_ranges;
+  std::optional<call> quotas;
+  std::optional<call> limit_ranges;
   std::optional<call> hpas;
   std::optional<call> pdbs;
   std::string pdb_skip;
@@ -409,6 +409,24 @@ void count_revision_pods(std::vector<revision_state>& revisions,
   }
 }
 
+/// Lists `c` (when there is a call: else the report is `skipped` with
+/// `skip_reason`) into `out` and reports it as `source`.
+template <class T>
+void read_list(k8s_api& api, const k8s_limits& limits, context_part& part,
+               const char* source, const std::optional<call>& c,
+               const page_parser<T>& parse, std::optional<outcome> first,
+               std::vector<T>& out, const std::string& skip_reason,
+               clock_type::time_point start) {
+  if (!c) {
+    skip(part, source, skip_reason);
+    return;
+  }
+  auto result
+    = list_all<T>(api, limits, *c, parse, list_options<T>{}, std::move(first));
+  out = std::move(result.items);
+  report(part, source, result, start);
+}
+
 void fetch_namespace_lists(k8s_api& api, const k8s_limits& limits,
                            context_part& part, const fetch_scope& scope,
                            const std::optional<std::string>& body) {
@@ -471,49 +489,29 @@ void fetch_namespace_lists(k8s_api& api, const k8s_limits& limits,
   } else {
     skip(part, revisions_source, lists.revisions_skip);
   }
-  // Quotas and limit ranges.
-  {
-    auto result
-      = list_all<quota_state>(api, limits, lists.quotas, parse_quota_list,
-                              list_options<quota_state>{}, first_of(quotas_at));
-    part.data.quotas = std::move(result.items);
-    report(part, quotas_source, result, start);
-  }
-  {
-    auto result = list_all<limit_range_state>(
-      api, limits, lists.limit_ranges, parse_limit_range_list,
-      list_options<limit_range_state>{}, first_of(limit_ranges_at));
-    part.data.limit_ranges = std::move(result.items);
-    report(part, limitranges_source, result, start);
-  }
-  // The HPA targeting the workload.
-  if (hpas_at) {
-    auto target = part.data.workload_found ? w.ref : scope.workload;
-    page_parser<hpa_state> parse = [target](std::string_view json) {
+  // Quotas, limit ranges, the HPA targeting the workload, the PDBs
+  // selecting its pods.
+  read_list<quota_state>(api, limits, part, quotas_source, lists.quotas,
+                         parse_quota_list, first_of(quotas_at),
+                         part.data.quotas, {}, start);
+  read_list<limit_range_state>(api, limits, part, limitranges_source,
+                               lists.limit_ranges, parse_limit_range_list,
+                               first_of(limit_ranges_at),
+                               part.data.limit_ranges, {}, start);
+  auto target = part.data.workload_found ? w.ref : scope.workload;
+  read_list<hpa_state>(
+    api, limits, part, hpa_source, lists.hpas,
+    [target](std::string_view json) {
       return parse_hpa_list(json, target);
-    };
-    auto result
-      = list_all<hpa_state>(api, limits, *lists.hpas, parse,
-                            list_options<hpa_state>{}, first_of(hpas_at));
-    part.data.hpas = std::move(result.items);
-    report(part, hpa_source, result, start);
-  } else {
-    skip(part, hpa_source, "the alert names no workload");
-  }
-  // The PDBs selecting its pods.
-  if (pdbs_at) {
-    auto labels = w.template_labels;
-    page_parser<pdb_state> parse = [labels](std::string_view json) {
+    },
+    first_of(hpas_at), part.data.hpas, "the alert names no workload", start);
+  auto labels = w.template_labels;
+  read_list<pdb_state>(
+    api, limits, part, pdb_source, lists.pdbs,
+    [labels](std::string_view json) {
       return parse_pdb_list(json, labels);
-    };
-    auto result
-      = list_all<pdb_state>(api, limits, *lists.pdbs, parse,
-                            list_options<pdb_state>{}, first_of(pdbs_at));
-    part.data.pdbs = std::move(result.items);
-    report(part, pdb_source, result, start);
-  } else {
-    skip(part, pdb_source, lists.pdb_skip);
-  }
+    },
+    first_of(pdbs_at), part.data.pdbs, lists.pdb_skip, start);
 }
 
 // -- the second round: events, config objects, nodes --------------------------

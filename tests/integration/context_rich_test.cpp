@@ -22,9 +22,7 @@ using clock_type = std::chrono::steady_clock;
 class ContextRich : public ::testing::Test {
 protected:
   static void SetUpTestSuite() {
-    world_ = std::make_unique<test::sim_world>();
-    world_->add(id, {"Deployment", "web", "api"}, test::rich_alert_time_s,
-                test::rich_state());
+    world_ = test::rich_world(id);
   }
 
   static void TearDownTestSuite() {

@@ -7,6 +7,7 @@
 #include "actors/intake/alert_parser.hpp"
 #include "actors/system/record.hpp"
 #include "eval/sim/incident.hpp"
+#include "tests/support/fake_gitlab.hpp"
 #include "tests/support/sim_world.hpp"
 
 #include <gtest/gtest.h>
@@ -221,6 +222,43 @@ TEST_F(Record, SecretsMaskedAndEverythingReplays) {
   auto yaml = YAML::LoadFile((dir / "incident.yaml").string());
   EXPECT_EQ(yaml["env"].as<std::string>(), "prod");
   EXPECT_EQ(yaml["title"].as<std::string>(), "[Triggered] api CPU throttled");
+}
+
+TEST_F(Record, GitopsFilesFromGitLab) {
+  auto samples = fs::path{KFIX_SOURCE_DIR} / "datasets" / "samples";
+  const std::string id = "oom-ledger-db-0519";
+  sim::cluster_state state;
+  auto inc = sim::load_incident(samples / id, state);
+  ASSERT_TRUE(inc) << render(inc.error());
+  live_.add(id, inc->workload, inc->received_at_s, std::move(state));
+  // The GitOps repository holds the incident's files and another app's.
+  test::fake_gitlab gitlab{"gl-token", "payments/deploy"};
+  auto files = inc->gitops_files;
+  files.push_back({"clusters/us-2/payments/other/deployment.yaml",
+                   "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  "
+                   "name: other\n",
+                   ""});
+  gitlab.seed("main", files);
+  auto cfg = config_for(id);
+  cfg.gitlab.url = gitlab.url();
+  cfg.gitlab.project = "payments/deploy";
+  cfg.secret.gitlab_token = "gl-token";
+  record_options opts;
+  opts.alert_file = (samples / id / "alert.json").string();
+  opts.out_dir = (out_ / "rec-ledger").string();
+  auto outcome = record_incident(opts, cfg);
+  ASSERT_TRUE(outcome) << render(outcome.error());
+  // The folder of the workload's manifest, nothing else.
+  ASSERT_EQ(outcome->gitops_files.size(), inc->gitops_files.size());
+  for (const auto& f : inc->gitops_files)
+    EXPECT_EQ(read(out_ / "rec-ledger" / "gitops" / f.path), f.content)
+      << f.path;
+  EXPECT_FALSE(fs::exists(out_ / "rec-ledger" / "gitops" / "clusters" / "us-2"
+                          / "payments" / "other"));
+  auto yaml = YAML::LoadFile((out_ / "rec-ledger" / "incident.yaml").string());
+  EXPECT_EQ(yaml["gitops"]["project"].as<std::string>(), "payments/deploy");
+  EXPECT_EQ(read(out_ / "rec-ledger" / "cassette.jsonl").find("gl-token"),
+            std::string::npos);
 }
 
 TEST_F(Record, RefusalsNameTheProblem) {

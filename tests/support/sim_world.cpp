@@ -153,6 +153,12 @@ context::api_endpoint sim_world::datadog_endpoint(const std::string& id) const {
     std::chrono::milliseconds{3000}};
 }
 
+std::unique_ptr<sim_world> rich_world(const std::string& id) {
+  auto world = std::make_unique<sim_world>();
+  world->add(id, {"Deployment", "web", "api"}, rich_alert_time_s, rich_state());
+  return world;
+}
+
 context::fetch_scope rich_scope() {
   context::fetch_scope s;
   s.workload = {"Deployment", "web", "api"};

@@ -63,6 +63,9 @@ inline constexpr int64_t rich_alert_time_s = 1767323700;
 /// two nodes, CPU throttling and APM series, and error logs.
 sim::cluster_state rich_state();
 
+/// A world serving `rich_state()` as incident `id` (Deployment web/api).
+std::unique_ptr<sim_world> rich_world(const std::string& id);
+
 /// The fetch scope of `rich_state`'s alert.
 context::fetch_scope rich_scope();
 
