@@ -33,6 +33,7 @@ using deadline = caf::atom_constant<caf::atom("deadline")>;
 using status = caf::atom_constant<caf::atom("status")>;
 using flush = caf::atom_constant<caf::atom("flush")>;
 using cancel = caf::atom_constant<caf::atom("cancel")>;
+using note = caf::atom_constant<caf::atom("note")>;
 
 } // namespace atom
 
@@ -88,7 +89,9 @@ using publisher_actor = caf::typed_actor<
   /// Publishes the chosen plan's patch of a finished incident.
   caf::replies_to<atom::publish, job_ptr, result_ptr>::with<publication_ptr>,
   /// Notifies people (Slack) of an incident's outcome.
-  caf::reacts_to<atom::notify, result_ptr>>;
+  caf::reacts_to<atom::notify, result_ptr>,
+  /// Comments on a merge request published earlier.
+  caf::reacts_to<atom::note, mr_note>>;
 
 /// PROGRESS records each incident's stages and result durably.
 using progress_actor = caf::typed_actor<
@@ -115,7 +118,9 @@ using coordinator_actor = caf::typed_actor<
   /// Replaces the stage handles (after a restart).
   caf::reacts_to<atom::update, stage_handles>,
   /// Cancels what is not yet published of an incident (it recovered).
-  caf::reacts_to<atom::cancel, int64_t>>;
+  caf::reacts_to<atom::cancel, int64_t>,
+  /// Passes a comment for a published merge request to PUBLISHER.
+  caf::reacts_to<atom::note, mr_note>>;
 
 } // namespace kfix
 
@@ -132,3 +137,4 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(kfix::result_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(kfix::context_part_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(kfix::progress_step)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(kfix::stage_handles)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(kfix::mr_note)

@@ -160,7 +160,12 @@ caf::error load_agent_node(const reader& r, const YAML::Node& root,
     r.check_keys(root, "",
                  {"server", "state_dir", "policy_file", "context_deadline_ms",
                   "incident_deadline_ms", "kubernetes", "datadog", "gitlab",
-                  "slack", "simulation", "sizing"}));
+                  "slack", "simulation", "sizing", "reasoning"}));
+  if (auto s = root["reasoning"]) {
+    KFIX_TRY(r.check_keys(s, "reasoning", {"strategy"}));
+    KFIX_TRY(
+      r.get(s["strategy"], "reasoning.strategy", cfg.reasoning.strategy));
+  }
   if (auto s = root["server"]) {
     KFIX_TRY(
       r.check_keys(s, "server",
@@ -433,7 +438,22 @@ bool agent_config::simulated_datadog() const {
   return secret.datadog_api_key.empty() || secret.datadog_app_key.empty();
 }
 
+const std::vector<std::string>& reasoning_strategies() {
+  static const std::vector<std::string> names{"rules"};
+  return names;
+}
+
 caf::error agent_config::validate() const {
+  const auto& strategies = reasoning_strategies();
+  if (std::find(strategies.begin(), strategies.end(), reasoning.strategy)
+      == strategies.end()) {
+    std::string list;
+    for (const auto& s : strategies)
+      list += (list.empty() ? "" : ", ") + s;
+    return make_error(ec::invalid_config, "reasoning.strategy must be one of "
+                                            + list + ", got "
+                                            + reasoning.strategy);
+  }
   auto colon = server.listen.rfind(':');
   if (colon == std::string::npos || colon == 0)
     return make_error(ec::invalid_config,

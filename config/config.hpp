@@ -47,6 +47,15 @@ struct sizing_config {
   [[nodiscard]] caf::error validate() const;
 };
 
+/// How REASONING decides.
+struct reasoning_config {
+  /// One of `reasoning_strategies()`.
+  std::string strategy = "rules";
+};
+
+/// The strategies this build's decision engine offers.
+const std::vector<std::string>& reasoning_strategies();
+
 struct kubernetes_config {
   /// API server URL; empty: kubeconfig, in-cluster, or simulated.
   std::string api_url;
@@ -153,6 +162,7 @@ struct agent_config {
   slack_config slack;
   simulation_config simulation;
   sizing_config sizing;
+  reasoning_config reasoning;
   policy_config policy;
   secrets secret;
 

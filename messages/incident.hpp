@@ -30,6 +30,9 @@ enum class incident_stage : uint8_t {
 
 std::string_view to_string(incident_stage stage);
 
+/// Parses a stage name; nullopt for an unknown one.
+std::optional<incident_stage> parse_incident_stage(std::string_view name);
+
 /// An alert accepted for processing, with its stored incident id.
 struct incident {
   int64_t id = 0;

@@ -136,6 +136,16 @@ std::string_view to_string(incident_stage stage) {
   return "unknown";
 }
 
+std::optional<incident_stage> parse_incident_stage(std::string_view name) {
+  for (auto stage : {incident_stage::received, incident_stage::context,
+                     incident_stage::planned, incident_stage::validated,
+                     incident_stage::published, incident_stage::failed,
+                     incident_stage::closed})
+    if (to_string(stage) == name)
+      return stage;
+  return std::nullopt;
+}
+
 // -- accessors ----------------------------------------------------------------
 
 std::string workload_ref::display() const {
@@ -541,9 +551,21 @@ void to_json(nlohmann::json& j, const plan& x) {
        {"source", x.source}};
 }
 
+void to_json(nlohmann::json& j, const llm_usage& x) {
+  j = {{"calls", x.calls},
+       {"prompt_tokens", x.prompt_tokens},
+       {"output_tokens", x.output_tokens},
+       {"cost_usd", x.cost_usd},
+       {"latency_ms", x.latency_ms}};
+}
+
 void to_json(nlohmann::json& j, const decision& x) {
-  j = {
-    {"decision", to_string(x.kind)}, {"reason", x.reason}, {"plans", x.plans}};
+  j = {{"decision", to_string(x.kind)},
+       {"reason", x.reason},
+       {"plans", x.plans},
+       {"strategy", x.strategy},
+       {"llm_usage", x.usage},
+       {"notes", x.notes}};
 }
 
 void to_json(nlohmann::json& j, const file_change& x) {
@@ -570,11 +592,29 @@ void to_json(nlohmann::json& j, const verdict& x) {
 
 void to_json(nlohmann::json& j, const publication& x) {
   j = {{"publisher", x.publisher},
+       {"project", x.project},
        {"url", x.url},
        {"branch", x.branch},
        {"commit", x.commit},
        {"description_path", x.description_path},
        {"mr_iid", x.mr_iid}};
+}
+
+void from_json(const nlohmann::json& j, publication& x) {
+  auto text = [&](const char* key) {
+    auto i = j.find(key);
+    return i != j.end() && i->is_string() ? i->get<std::string>()
+                                          : std::string{};
+  };
+  x.publisher = text("publisher");
+  x.project = text("project");
+  x.url = text("url");
+  x.branch = text("branch");
+  x.commit = text("commit");
+  x.description_path = text("description_path");
+  auto iid = j.find("mr_iid");
+  x.mr_iid
+    = iid != j.end() && iid->is_number_integer() ? iid->get<int64_t>() : 0;
 }
 
 void to_json(nlohmann::json& j, const incident_result& x) {

@@ -63,4 +63,11 @@ struct alert_submission {
 
 using submission_ptr = std::shared_ptr<const alert_submission>;
 
+/// A comment for a merge request published earlier (its alert recovered).
+struct mr_note {
+  int64_t incident_id = 0;
+  publication pub;
+  std::string text;
+};
+
 } // namespace kfix

@@ -63,15 +63,31 @@ struct plan {
   std::string source;
 };
 
+/// What the LLM cost for one incident (all zero for the rules).
+struct llm_usage {
+  int64_t calls = 0;
+  int64_t prompt_tokens = 0;
+  int64_t output_tokens = 0;
+  double cost_usd = 0;
+  int64_t latency_ms = 0;
+};
+
 /// The reasoning stage's answer: a decision and the ranked plans (best first).
 struct decision {
   decision_kind kind = decision_kind::escalate;
   std::string reason;
   std::vector<plan> plans;
+  /// The strategy that decided: rules, llm, hybrid.
+  std::string strategy = "rules";
+  llm_usage usage;
+  /// What a reader of the incident should know about how it was decided
+  /// ("the LLM answer was invalid twice; the rules' plans are used").
+  std::vector<std::string> notes;
 };
 
 void to_json(nlohmann::json& j, const action& x);
 void to_json(nlohmann::json& j, const plan& x);
+void to_json(nlohmann::json& j, const llm_usage& x);
 void to_json(nlohmann::json& j, const decision& x);
 
 } // namespace kfix

@@ -28,6 +28,8 @@ struct verdict {
 /// Where a merge request (or its local equivalent) was published.
 struct publication {
   std::string publisher; // gitlab | local-git | captured
+  /// The GitLab project path, or the local repository's folder.
+  std::string project;
   std::string url;
   std::string branch;
   std::string commit;
@@ -39,5 +41,8 @@ struct publication {
 void to_json(nlohmann::json& j, const check_result& x);
 void to_json(nlohmann::json& j, const verdict& x);
 void to_json(nlohmann::json& j, const publication& x);
+/// Reads what `to_json` wrote (stored publications); absent fields stay
+/// empty.
+void from_json(const nlohmann::json& j, publication& x);
 
 } // namespace kfix

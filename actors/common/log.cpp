@@ -1,5 +1,7 @@
 #include "actors/common/log.hpp"
 
+#include <spdlog/async.h>
+#include <spdlog/async_logger.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -17,16 +19,27 @@ namespace {
 
 std::atomic<level> min_level{level::info};
 
-spdlog::logger& logger() {
-  static auto instance = [] {
+/// Lines are written by a background thread, so that a hot path (the
+/// intake's serial commit loop) only formats and enqueues; a full queue
+/// blocks rather than drops. The pool outlives the logger (members are
+/// destroyed in reverse order) and drains the queue when destroyed.
+struct async_stderr {
+  std::shared_ptr<spdlog::details::thread_pool> pool
+    = std::make_shared<spdlog::details::thread_pool>(8192, 1);
+  std::shared_ptr<spdlog::async_logger> logger = [this] {
     auto sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
-    auto result = std::make_shared<spdlog::logger>("kfix", sink);
+    auto result = std::make_shared<spdlog::async_logger>(
+      "kfix", sink, pool, spdlog::async_overflow_policy::block);
     result->set_pattern("%v");
     result->set_level(spdlog::level::trace);
     result->flush_on(spdlog::level::trace);
     return result;
   }();
-  return *instance;
+};
+
+spdlog::logger& logger() {
+  static async_stderr instance;
+  return *instance.logger;
 }
 
 const char* name_of(level lvl) {

@@ -3,6 +3,8 @@
 #include "actors/publish/publisher.hpp"
 
 #include <mutex>
+#include <string>
+#include <utility>
 #include <vector>
 
 namespace kfix::publish {
@@ -16,8 +18,15 @@ public:
   [[nodiscard]] caf::expected<publication>
   publish(const publish_request& req) override;
 
+  /// Records the note; an error for a publication it did not capture.
+  [[nodiscard]] caf::error add_note(const publication& pub,
+                                    const std::string& text) override;
+
   /// Every request so far, in order.
   std::vector<publish_request> requests() const;
+
+  /// Every note so far: the publication's branch and the text.
+  std::vector<std::pair<std::string, std::string>> notes() const;
 
   /// How many requests were captured.
   size_t size() const;
@@ -27,6 +36,7 @@ public:
 private:
   mutable std::mutex mtx_;
   std::vector<publish_request> requests_;
+  std::vector<std::pair<std::string, std::string>> notes_;
 };
 
 } // namespace kfix::publish

@@ -22,10 +22,12 @@ std::string join(const std::vector<std::string>& xs, const char* sep) {
   return out;
 }
 
-publication to_publication(const nlohmann::json& mr, const std::string& commit,
+publication to_publication(const nlohmann::json& mr, const std::string& project,
+                           const std::string& commit,
                            const std::string& description) {
   publication result;
   result.publisher = "gitlab";
+  result.project = project;
   result.url = json_string(mr, "web_url");
   result.branch = json_string(mr, "source_branch");
   result.commit = commit.empty() ? json_string(mr, "sha") : commit;
@@ -89,7 +91,7 @@ gitlab_publisher::publish(const publish_request& req) {
                {"project", ctx.project},
                {"branch", ctx.branch},
                {"iid", json_int(*existing, "iid")}});
-    return to_publication(*existing, {}, req.content.description);
+    return to_publication(*existing, ctx.project, {}, req.content.description);
   }
   // Step 2: the commit on the source branch.
   auto sha = commit(ctx);
@@ -105,7 +107,28 @@ gitlab_publisher::publish(const publish_request& req) {
              {"branch", ctx.branch},
              {"iid", json_int(*mr, "iid")},
              {"url", json_string(*mr, "web_url")}});
-  return to_publication(*mr, *sha, req.content.description);
+  return to_publication(*mr, ctx.project, *sha, req.content.description);
+}
+
+caf::error gitlab_publisher::add_note(const publication& pub,
+                                      const std::string& text) {
+  auto project = pub.project.empty() ? default_project_ : pub.project;
+  if (project.empty() || pub.mr_iid <= 0)
+    return make_error(ec::invalid_input,
+                      "GitLab note: the publication names no project or "
+                      "merge request");
+  auto path = "/projects/" + gitlab_project_id(project) + "/merge_requests/"
+              + std::to_string(pub.mr_iid) + "/notes";
+  auto answer = session_.post(path, nlohmann::json{{"body", text}});
+  if (!answer)
+    return answer.error();
+  if (answer->status != 201 && answer->status != 200)
+    return session_.status_error(
+      "note on merge request !" + std::to_string(pub.mr_iid) + " of " + project,
+      *answer);
+  log::info(component, "mr-note-added",
+            {{"project", project}, {"iid", pub.mr_iid}});
+  return caf::none;
 }
 
 caf::expected<nlohmann::json>

@@ -25,6 +25,10 @@ public:
   [[nodiscard]] caf::expected<publication>
   publish(const publish_request& req) override;
 
+  /// POST /projects/:id/merge_requests/:iid/notes.
+  [[nodiscard]] caf::error add_note(const publication& pub,
+                                    const std::string& text) override;
+
 private:
   struct context;
 

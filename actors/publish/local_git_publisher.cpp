@@ -380,6 +380,7 @@ local_git_publisher::publish(const publish_request& req) {
              {"created_repo", created}});
   publication result;
   result.publisher = "local-git";
+  result.project = project;
   std::error_code err;
   auto absolute = fs::absolute(dir, err);
   result.url = "file://" + (err ? dir : absolute).lexically_normal().string();
@@ -388,6 +389,44 @@ local_git_publisher::publish(const publish_request& req) {
   result.description_path = md.string();
   result.description = req.content.description;
   return result;
+}
+
+caf::error local_git_publisher::add_note(const publication& pub,
+                                         const std::string& text) {
+  if (pub.branch.empty())
+    return make_error(ec::invalid_input,
+                      "local git note: the publication names no branch");
+  auto md = description_path(pub.branch);
+  auto sidecar = md;
+  sidecar.replace_extension(".json");
+  std::lock_guard<std::mutex> guard{repo_lock(md.string())};
+  auto read = [](const fs::path& path) -> caf::expected<std::string> {
+    std::ifstream in{path, std::ios::binary};
+    if (!in)
+      return make_error(ec::not_found,
+                        "local git note: no merge request at " + path.string());
+    return std::string{std::istreambuf_iterator<char>{in}, {}};
+  };
+  auto description = read(md);
+  if (!description)
+    return description.error();
+  auto meta_text = read(sidecar);
+  if (!meta_text)
+    return meta_text.error();
+  auto meta = nlohmann::json::parse(*meta_text, nullptr, false);
+  if (!meta.is_object())
+    return make_error(ec::invalid_input,
+                      "local git note: " + sidecar.string() + " is not JSON");
+  meta["notes"].push_back({{"body", text}});
+  if (auto err = write_file(md, *description
+                                  + "\n\n---\n\n**Note from "
+                                    "K-Fix:** "
+                                  + text + "\n"))
+    return err;
+  if (auto err = write_file(sidecar, meta.dump(2) + "\n"))
+    return err;
+  log::info(component, "local-git-note-added", {{"branch", pub.branch}});
+  return caf::none;
 }
 
 } // namespace kfix::publish

@@ -27,6 +27,11 @@ public:
   [[nodiscard]] caf::expected<publication>
   publish(const publish_request& req) override;
 
+  /// Appends the note to the merge request's description file and to the
+  /// `notes` of its JSON sidecar.
+  [[nodiscard]] caf::error add_note(const publication& pub,
+                                    const std::string& text) override;
+
   /// The repository directory for `project`.
   std::filesystem::path repo_path(const std::string& project) const;
 

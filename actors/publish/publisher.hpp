@@ -33,6 +33,12 @@ public:
   /// Publishes `req` and returns where it went.
   [[nodiscard]] virtual caf::expected<publication>
   publish(const publish_request& req) = 0;
+
+  /// Adds a comment to a merge request published before (the alert
+  /// recovered, for example); Markdown text.
+  [[nodiscard]] virtual caf::error add_note(const publication& pub,
+                                            const std::string& text)
+    = 0;
 };
 
 } // namespace kfix::publish

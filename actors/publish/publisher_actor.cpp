@@ -62,6 +62,16 @@ publisher_stage(publisher_actor::stateful_pointer<publisher_state>,
         log::warn("publisher", "slack-notify-failed",
                   {{"incident", result->incident_id}, {"error", render(err)}});
     },
+    [=](atom::note, const mr_note& note) {
+      if (auto err = services->publisher->add_note(note.pub, note.text))
+        log::warn("publisher", "mr-note-failed",
+                  {{"incident", note.incident_id},
+                   {"branch", note.pub.branch},
+                   {"error", render(err)}});
+      else
+        log::info("publisher", "mr-note-added",
+                  {{"incident", note.incident_id}, {"url", note.pub.url}});
+    },
   };
 }
 

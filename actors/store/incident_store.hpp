@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -24,6 +25,10 @@ struct accepted_alert {
   /// A Recovered alert closed an incident before its fix was published:
   /// plans not yet published are cancelled.
   bool resolved = false;
+  /// A Recovered alert for an incident whose fix is already published: its
+  /// merge request gets a note (`publication`).
+  bool recovered_after_publication = false;
+  std::optional<kfix::publication> publication;
 };
 
 /// One alert of a batch to store.
@@ -133,6 +138,7 @@ private:
     std::string workload;
     bool open = true;
     bool published = false;
+    std::optional<kfix::publication> publication;
   };
   std::unordered_map<std::string, int64_t> by_delivery_;
   std::unordered_map<int64_t, incident_row> incidents_;

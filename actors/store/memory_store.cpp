@@ -1,9 +1,11 @@
+#include "actors/store/alert_batch.hpp"
 #include "actors/store/incident_store.hpp"
 #include "actors/system/pipeline_logic.hpp"
 
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <unordered_set>
 
 namespace kfix::store {
 
@@ -18,14 +20,6 @@ std::string incident_group_key(const enriched_alert& alert) {
     return monitor + "/" + cycle;
   return monitor + "/" + alert.workload.ns + "/" + alert.workload.name;
 }
-
-namespace {
-
-std::string workload_key(const enriched_alert& alert) {
-  return alert.cluster + "/" + alert.workload.ns + "/" + alert.workload.name;
-}
-
-} // namespace
 
 grouping decide_grouping(const enriched_alert& alert,
                          const group_lookup& lookup) {
@@ -59,54 +53,49 @@ grouping decide_grouping(const enriched_alert& alert,
 caf::expected<std::vector<accepted_alert>>
 memory_store::record_alerts(const std::vector<alert_to_store>& batch) {
   std::lock_guard<std::mutex> guard{mtx_};
-  std::vector<accepted_alert> results;
-  for (const auto& item : batch) {
-    const auto& alert = *item.alert;
-    if (auto i = by_delivery_.find(alert.delivery_id);
-        i != by_delivery_.end()) {
-      results.push_back({i->second, true, false, false});
-      continue;
+  auto keys = lookup_keys(batch);
+  batch_lookups known;
+  for (const auto& id : keys.deliveries)
+    if (auto i = by_delivery_.find(id); i != by_delivery_.end())
+      known.deliveries.emplace(id, i->second);
+  std::unordered_set<std::string> groups(keys.groups.begin(),
+                                         keys.groups.end());
+  std::unordered_set<std::string> workloads;
+  for (const auto& wk : keys.workloads)
+    workloads.insert(wk.text());
+  for (const auto& [id, row] : incidents_) {
+    if (groups.count(row.group) > 0) {
+      auto& g = known.groups[row.group];
+      if (id > g.incident_id)
+        g = group_state{id, row.open, row.published, row.publication};
     }
-    auto group = incident_group_key(alert);
-    auto workload = workload_key(alert);
-    group_lookup lookup;
-    for (const auto& [id, row] : incidents_) {
-      if (row.group == group && id > lookup.latest_in_group) {
-        lookup.latest_in_group = id;
-        lookup.latest_open = row.open;
-        lookup.latest_published = row.published;
-      }
-      if (row.workload == workload && row.open)
-        lookup.open_for_workload = std::max(lookup.open_for_workload, id);
+    if (workloads.count(row.workload) > 0) {
+      auto& w = known.workloads[row.workload];
+      if (row.open)
+        w.open = std::max(w.open, id);
       // In memory (replay, eval) every publication counts as recent.
-      if (row.workload == workload && row.published)
-        lookup.recently_published = std::max(lookup.recently_published, id);
+      if (row.published)
+        w.recently_published = std::max(w.recently_published, id);
     }
-    auto g = decide_grouping(alert, lookup);
-    accepted_alert result;
-    if (g.kind == grouping::join) {
-      result.incident_id = g.incident_id;
-      if (g.resolve) {
-        incidents_[g.incident_id].open = false;
-        stages_[g.incident_id].emplace_back(incident_stage::closed,
-                                            "recovered before a fix was "
-                                            "published");
-        result.resolved = true;
-      }
-    } else {
-      result.incident_id = next_id_++;
-      auto open = g.kind == grouping::open_new;
-      result.new_incident = open;
-      incidents_[result.incident_id] = {group, workload, open, false};
-      stages_[result.incident_id].emplace_back(
-        open ? incident_stage::received : incident_stage::closed,
-        open ? "alert " + alert.delivery_id
-             : "recorded " + alert.transition + " alert " + alert.delivery_id);
-    }
-    by_delivery_[alert.delivery_id] = result.incident_id;
-    results.push_back(result);
   }
-  return results;
+  auto plan = plan_alert_batch(batch, known);
+  std::vector<int64_t> ids;
+  for (size_t i = 0; i < plan.new_incidents.size(); ++i)
+    ids.push_back(next_id_++);
+  assign_incident_ids(plan, ids);
+  for (const auto& row : plan.new_incidents)
+    incidents_[row.id] = {row.group_key, workload_key_of(*row.alert).text(),
+                          row.open, false, std::nullopt};
+  for (auto id : plan.resolved)
+    incidents_[id].open = false;
+  for (const auto& row : plan.progress) {
+    auto stage = parse_incident_stage(row.stage);
+    stages_[row.incident_id].emplace_back(
+      stage.value_or(incident_stage::received), row.detail);
+  }
+  for (const auto& row : plan.alerts)
+    by_delivery_[batch[row.index].alert->delivery_id] = row.incident_id;
+  return std::move(plan.results);
 }
 
 caf::error memory_store::record_stage(int64_t incident_id, incident_stage stage,
@@ -126,6 +115,9 @@ caf::error memory_store::record_stage(int64_t incident_id, incident_stage stage,
 caf::error memory_store::record_result(const incident_result& r) {
   std::lock_guard<std::mutex> guard{mtx_};
   results_[r.incident_id] = nlohmann::json(r).dump();
+  if (auto i = incidents_.find(r.incident_id);
+      i != incidents_.end() && r.publication)
+    i->second.publication = r.publication;
   return caf::none;
 }
 

@@ -1,6 +1,7 @@
 #include "actors/common/log.hpp"
+#include "actors/common/time_text.hpp"
+#include "actors/store/alert_batch.hpp"
 #include "actors/store/incident_store.hpp"
-#include "actors/system/pipeline_logic.hpp"
 
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
@@ -62,6 +63,20 @@ CREATE INDEX incidents_group ON incidents (group_key, id DESC);
 CREATE INDEX incidents_workload
   ON incidents (cluster, namespace, workload_name, id DESC);
 )sql"},
+    {3, R"sql(
+-- Where an incident's fix was published, so that a later Recovered alert
+-- can comment on its merge request.
+ALTER TABLE incidents ADD COLUMN publication JSONB;
+-- Payloads are compressed with LZ4 where the server has it (several times
+-- cheaper than pglz on the intake's hot path).
+-- The enriched alert is what the parser makes of `payload`: derivable, and
+-- converting it to jsonb cost more than the rest of an alert's row.
+ALTER TABLE alerts DROP COLUMN enriched;
+DO $$ BEGIN
+  ALTER TABLE alerts ALTER COLUMN payload SET COMPRESSION lz4;
+EXCEPTION WHEN feature_not_supported THEN NULL;
+END $$;
+)sql"},
   };
   return list;
 }
@@ -73,14 +88,23 @@ public:
   caf::expected<std::vector<accepted_alert>>
   record_alerts(const std::vector<alert_to_store>& batch) override {
     return run<std::vector<accepted_alert>>([&](pqxx::connection& c) {
-      // One transaction, one commit, for the whole batch (group commit).
+      // One transaction, one commit and a fixed number of statements for
+      // the whole batch (group commit): look up, plan, then write by COPY.
       pqxx::work tx{c};
-      std::vector<accepted_alert> results;
-      results.reserve(batch.size());
-      for (const auto& item : batch)
-        results.push_back(store_one(tx, *item.alert, item.raw_payload));
+      tx.exec_prepared("kfix_intake_lock");
+      auto plan = plan_alert_batch(batch, look_up(tx, lookup_keys(batch)));
+      if (!plan.new_incidents.empty()) {
+        std::vector<int64_t> ids;
+        ids.reserve(plan.new_incidents.size());
+        for (const auto& row :
+             tx.exec_prepared("kfix_incident_ids",
+                              static_cast<int64_t>(plan.new_incidents.size())))
+          ids.push_back(row[0].as<int64_t>());
+        assign_incident_ids(plan, ids);
+      }
+      write_plan(tx, batch, plan);
       tx.commit();
-      return results;
+      return std::move(plan.results);
     });
   }
 
@@ -115,6 +139,10 @@ public:
         "now() WHERE id = $1",
         r.incident_id,
         j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+      if (r.publication)
+        tx.exec_params(
+          "UPDATE incidents SET publication = $2::jsonb WHERE id = $1",
+          r.incident_id, nlohmann::json(*r.publication).dump());
       tx.commit();
       return true;
     });
@@ -181,94 +209,118 @@ public:
   }
 
 private:
-  /// The hot statements of the intake, parsed once per connection.
+  /// The hot statements of the intake, parsed once per connection. Key
+  /// lists travel as one JSON array parameter.
   static void prepare_statements(pqxx::connection& c) {
-    c.prepare("kfix_alert_by_delivery",
-              "SELECT incident_id FROM alerts WHERE delivery_id = $1");
-    c.prepare("kfix_latest_in_group",
-              "SELECT id, open, stage = 'published' FROM incidents WHERE "
-              "group_key = $1 ORDER BY id DESC LIMIT 1 FOR UPDATE");
-    c.prepare("kfix_workload_incidents",
-              "SELECT coalesce(max(id) FILTER (WHERE open), 0), "
-              "coalesce(max(id) FILTER (WHERE stage = 'published' AND "
-              "updated_at > now() - make_interval(secs => $4)), 0) FROM "
-              "incidents WHERE cluster = $1 AND namespace = $2 AND "
-              "workload_name = $3");
-    c.prepare("kfix_insert_alert",
-              "INSERT INTO alerts (delivery_id, incident_id, monitor_id, "
-              "cycle_key, transition, alert_type, event_date, payload, "
-              "enriched) VALUES ($1,$2,$3,$4,$5,$6, to_timestamp($7::double "
-              "precision / 1000.0), $8, $9::jsonb)");
+    // Intake batches of several replicas take turns, so that two never
+    // open an incident for the same group or workload at once.
+    c.prepare("kfix_intake_lock", "SELECT pg_advisory_xact_lock(4242002)");
+    // Everything known for a batch's keys in one statement: delivery id
+    // -> incident (kind d), group -> newest incident (g), workload -> open
+    // and recently published incidents (w). $1 delivery ids, $2 group keys,
+    // $3 [cluster, namespace, name] triples, $4 the flapping cooldown.
+    c.prepare(
+      "kfix_batch_lookup",
+      "SELECT 'd', delivery_id, incident_id, NULL::bool, NULL::bool, NULL, "
+      "NULL, NULL, NULL::bigint FROM alerts WHERE delivery_id = "
+      "ANY(ARRAY(SELECT jsonb_array_elements_text($1::jsonb))) "
+      "UNION ALL SELECT 'g', k, i.id, i.open, i.stage = 'published', "
+      "i.publication::text, NULL, NULL, NULL FROM "
+      "jsonb_array_elements_text($2::jsonb) AS k CROSS JOIN LATERAL (SELECT "
+      "id, open, stage, publication FROM incidents WHERE group_key = k ORDER "
+      "BY id DESC LIMIT 1) AS i "
+      "UNION ALL SELECT 'w', w->>0, l.open_id, NULL, NULL, NULL, w->>1, "
+      "w->>2, l.published_id FROM jsonb_array_elements($3::jsonb) AS w CROSS "
+      "JOIN LATERAL (SELECT coalesce(max(id) FILTER (WHERE open), 0) AS "
+      "open_id, coalesce(max(id) FILTER (WHERE stage = 'published' AND "
+      "updated_at > now() - make_interval(secs => $4)), 0) AS published_id "
+      "FROM incidents WHERE cluster = w->>0 AND namespace = w->>1 AND "
+      "workload_name = w->>2) AS l");
+    c.prepare("kfix_incident_ids",
+              "SELECT nextval(pg_get_serial_sequence('incidents', 'id')) "
+              "FROM generate_series(1, $1)");
+    c.prepare("kfix_resolve_incident",
+              "UPDATE incidents SET open = FALSE, stage = 'closed', "
+              "updated_at = now() WHERE id = $1");
   }
 
-  /// Stores one alert inside the batch's transaction.
-  accepted_alert store_one(pqxx::work& tx, const enriched_alert& alert,
-                           std::string_view raw_payload) {
-    auto dup = tx.exec_prepared("kfix_alert_by_delivery", alert.delivery_id);
-    if (!dup.empty())
-      return accepted_alert{dup[0][0].as<int64_t>(), true, false, false};
-    auto group = incident_group_key(alert);
-    group_lookup lookup;
-    auto latest = tx.exec_prepared("kfix_latest_in_group", group);
-    if (!latest.empty()) {
-      lookup.latest_in_group = latest[0][0].as<int64_t>();
-      lookup.latest_open = latest[0][1].as<bool>();
-      lookup.latest_published = latest[0][2].as<bool>();
-    }
-    // The workload's other incidents matter only for an alert that would
-    // otherwise open a new incident.
-    bool may_open = pipeline::wants_remediation(alert)
-                    && !(lookup.latest_in_group != 0 && lookup.latest_open);
-    if (may_open && !alert.workload.name.empty()) {
-      auto same_workload = tx.exec_prepared(
-        "kfix_workload_incidents", alert.cluster, alert.workload.ns,
-        alert.workload.name, static_cast<double>(flapping_cooldown_seconds));
-      lookup.open_for_workload = same_workload[0][0].as<int64_t>();
-      lookup.recently_published = same_workload[0][1].as<int64_t>();
-    }
-    auto g = decide_grouping(alert, lookup);
-    accepted_alert result;
-    if (g.kind == grouping::join) {
-      result.incident_id = g.incident_id;
-      if (g.resolve) {
-        tx.exec_params("UPDATE incidents SET open = FALSE, stage = 'closed', "
-                       "updated_at = now() WHERE id = $1",
-                       g.incident_id);
-        tx.exec_params(
-          "INSERT INTO incident_progress (incident_id, stage, detail) VALUES "
-          "($1, 'closed', $2)",
-          g.incident_id,
-          "recovered before a fix was published (alert " + alert.delivery_id
-            + ")");
-        result.resolved = true;
+  /// What the database knows for a batch's keys, in one query.
+  static batch_lookups look_up(pqxx::work& tx, const batch_keys& keys) {
+    auto workloads = nlohmann::json::array();
+    for (const auto& w : keys.workloads)
+      workloads.push_back({w.cluster, w.ns, w.name});
+    auto rows = tx.exec_prepared(
+      "kfix_batch_lookup", nlohmann::json(keys.deliveries).dump(),
+      nlohmann::json(keys.groups).dump(), workloads.dump(),
+      static_cast<double>(flapping_cooldown_seconds));
+    batch_lookups known;
+    for (const auto& row : rows) {
+      auto kind = row[0].c_str()[0];
+      if (kind == 'd') {
+        known.deliveries.emplace(row[1].c_str(), row[2].as<int64_t>());
+      } else if (kind == 'g') {
+        group_state g{row[2].as<int64_t>(), row[3].as<bool>(),
+                      row[4].as<bool>(), std::nullopt};
+        if (!row[5].is_null())
+          if (auto pub = nlohmann::json::parse(row[5].c_str(), nullptr, false);
+              pub.is_object())
+            g.publication = pub.get<publication>();
+        known.groups.emplace(row[1].c_str(), std::move(g));
+      } else {
+        known.workloads.emplace(
+          workload_key{row[1].c_str(), row[6].c_str(), row[7].c_str()}.text(),
+          workload_incidents{row[2].as<int64_t>(), row[8].as<int64_t>()});
       }
-    } else {
-      bool open = g.kind == grouping::open_new;
-      std::string stage = open ? "received" : "closed";
-      auto row = tx.exec_params1(
-        "INSERT INTO incidents (group_key, namespace, workload_kind, "
-        "workload_name, container, alert_type, env, cluster, team, stage, "
-        "open) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) RETURNING id",
-        group, alert.workload.ns, alert.workload.kind, alert.workload.name,
-        alert.container, std::string{to_string(alert.type)}, alert.env,
-        alert.cluster, alert.team, stage, open);
-      result.incident_id = row[0].as<int64_t>();
-      result.new_incident = open;
-      tx.exec_params(
-        "INSERT INTO incident_progress (incident_id, stage, detail) "
-        "VALUES ($1, $2, $3)",
-        result.incident_id, stage,
-        open ? "alert " + alert.delivery_id
-             : "recorded " + alert.transition + " alert " + alert.delivery_id);
     }
-    nlohmann::json enriched = alert;
-    tx.exec_prepared(
-      "kfix_insert_alert", alert.delivery_id, result.incident_id,
-      alert.monitor_id, alert.cycle_key, alert.transition,
-      std::string{to_string(alert.type)}, std::to_string(alert.date_ms),
-      std::string{raw_payload},
-      enriched.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-    return result;
+    return known;
+  }
+
+  /// Writes a planned batch: incidents, progress and alerts by COPY.
+  static void write_plan(pqxx::work& tx,
+                         const std::vector<alert_to_store>& batch,
+                         const batch_plan& plan) {
+    if (!plan.new_incidents.empty()) {
+      pqxx::stream_to out{tx, "incidents",
+                          std::vector<std::string>{
+                            "id", "group_key", "namespace", "workload_kind",
+                            "workload_name", "container", "alert_type", "env",
+                            "cluster", "team", "stage", "open"}};
+      for (const auto& row : plan.new_incidents) {
+        const auto& a = *row.alert;
+        out << std::make_tuple(
+          row.id, row.group_key, a.workload.ns, a.workload.kind,
+          a.workload.name, a.container, std::string{to_string(a.type)}, a.env,
+          a.cluster, a.team, std::string{row.open ? "received" : "closed"},
+          row.open);
+      }
+      out.complete();
+    }
+    for (auto id : plan.resolved)
+      tx.exec_prepared("kfix_resolve_incident", id);
+    if (!plan.progress.empty()) {
+      pqxx::stream_to out{
+        tx, "incident_progress",
+        std::vector<std::string>{"incident_id", "stage", "detail"}};
+      for (const auto& row : plan.progress)
+        out << std::make_tuple(row.incident_id, row.stage, row.detail);
+      out.complete();
+    }
+    if (!plan.alerts.empty()) {
+      pqxx::stream_to out{tx, "alerts",
+                          std::vector<std::string>{"delivery_id", "incident_id",
+                                                   "monitor_id", "cycle_key",
+                                                   "transition", "alert_type",
+                                                   "event_date", "payload"}};
+      for (const auto& row : plan.alerts) {
+        const auto& item = batch[row.index];
+        const auto& a = *item.alert;
+        out << std::make_tuple(
+          a.delivery_id, row.incident_id, a.monitor_id, a.cycle_key,
+          a.transition, std::string{to_string(a.type)},
+          format_rfc3339_ms(a.date_ms), std::string{item.raw_payload});
+      }
+      out.complete();
+    }
   }
 
   /// Runs `fn` on a live connection, reconnecting once after a broken one;
@@ -279,6 +331,14 @@ private:
       try {
         if (!conn_ || !conn_->is_open()) {
           conn_ = std::make_unique<pqxx::connection>(dsn_);
+          // Every statement here is an indexed lookup. Plan each prepared
+          // statement once (planning the batch lookup took longer than
+          // running it), never as a sequential scan: a plan made while the
+          // tables were still small would scan them whole until the next
+          // ANALYZE.
+          pqxx::nontransaction{*conn_}.exec(
+            "SET plan_cache_mode = force_generic_plan; SET enable_seqscan "
+            "= off");
           prepare_statements(*conn_);
         }
         return fn(*conn_);

@@ -2,6 +2,7 @@
 
 #include "actors/common/log.hpp"
 #include "actors/common/metrics.hpp"
+#include "actors/common/time_text.hpp"
 
 #include <caf/all.hpp>
 
@@ -40,6 +41,17 @@ std::string body_of(int64_t incident_id, const char* status) {
 } // namespace
 
 namespace {
+
+/// The comment for a merge request whose alert recovered.
+std::string recovery_note(const enriched_alert& alert) {
+  std::string when
+    = alert.date_ms > 0 ? format_rfc3339_ms(alert.date_ms) : std::string{"now"};
+  return "The Datadog alert recovered at " + when + " (monitor "
+         + (alert.monitor_id.empty() ? std::string{"?"} : alert.monitor_id)
+         + ", event " + alert.delivery_id
+         + "). K-Fix leaves this merge request open: check whether the fix "
+           "is still wanted before merging, or close it.";
+}
 
 /// Starts the pipeline for a new incident.
 void start_incident(intake_actor::stateful_pointer<intake_state> self,
@@ -119,6 +131,10 @@ void flush_batch(intake_actor::stateful_pointer<intake_state> self,
                {"status", status}});
     if (acc.resolved)
       self->send(coordinator, atom::cancel::value, acc.incident_id);
+    if (acc.recovered_after_publication && acc.publication)
+      self->send(
+        coordinator, atom::note::value,
+        mr_note{acc.incident_id, *acc.publication, recovery_note(alert)});
     if (acc.new_incident)
       start_incident(self, services, coordinator, alert, acc.incident_id);
   }

@@ -39,10 +39,13 @@ std::pair<std::string, uint16_t> split_listen(const std::string& listen) {
 
 /// Loads the simulation datasets and serves them on two loopback ports.
 caf::expected<std::shared_ptr<simulation_endpoints>>
-start_simulation(const agent_config& cfg,
+start_simulation(const agent_config& cfg, const agent_overrides& overrides,
                  std::vector<std::unique_ptr<http::server>>& servers) {
   auto sim = std::make_shared<simulation_endpoints>();
-  sim->host = std::make_shared<sim::simulator_host>();
+  sim->host = overrides.simulator ? overrides.simulator
+                                  : std::make_shared<sim::simulator_host>();
+  for (const auto& inc : overrides.simulated_incidents)
+    sim->incidents.emplace(inc.id, inc);
   for (const auto& dir : cfg.simulation.incidents) {
     auto inc = sim::load_incident(dir);
     if (!inc)
@@ -165,7 +168,7 @@ public:
       k8s_access ? k8s_access->tls : http::client_config{});
     std::shared_ptr<simulation_endpoints> simulation;
     if (cfg->simulated_kubernetes() || cfg->simulated_datadog()) {
-      auto started = start_simulation(*cfg, sim_servers_);
+      auto started = start_simulation(*cfg, overrides, sim_servers_);
       if (!started)
         return started.error();
       simulation = *started;
@@ -313,6 +316,11 @@ public:
 
   caf::expected<endpoints_ptr> resolve(const enriched_alert& alert) override {
     return resolver_->resolve(alert);
+  }
+
+  caf::expected<endpoints_ptr>
+  resolve_simulated(const std::string& incident_id) override {
+    return resolver_->resolve_simulated(incident_id);
   }
 
   void kill_stage(const std::string& role) override {

@@ -3,6 +3,7 @@
 #include "actors/publish/publisher.hpp"
 #include "actors/store/incident_store.hpp"
 #include "config/config.hpp"
+#include "eval/sim/incident.hpp"
 #include "messages/error.hpp"
 #include "messages/pipeline.hpp"
 
@@ -10,6 +11,10 @@
 #include <functional>
 #include <memory>
 #include <string>
+
+namespace kfix::sim {
+class simulator_host;
+} // namespace kfix::sim
 
 namespace kfix {
 
@@ -21,6 +26,10 @@ struct agent_overrides {
   std::function<std::unique_ptr<store::incident_store>()> make_store;
   /// Skip the intake HTTP server (replay, eval).
   bool without_server = false;
+  /// Serve these incidents' states on the simulated APIs instead of loading
+  /// `simulation.datasets` (eval: loaded once for every strategy).
+  std::shared_ptr<sim::simulator_host> simulator;
+  std::vector<sim::recorded_incident> simulated_incidents;
 };
 
 /// The running agent: the simulated APIs when no credentials are set, the
@@ -38,6 +47,11 @@ public:
   /// Resolves the endpoints of an alert as intake would.
   [[nodiscard]] virtual caf::expected<endpoints_ptr>
   resolve(const enriched_alert& alert) = 0;
+
+  /// The endpoints of one simulated incident, whatever workload the alert
+  /// names (eval: incidents may share a workload).
+  [[nodiscard]] virtual caf::expected<endpoints_ptr>
+  resolve_simulated(const std::string& incident_id) = 0;
 
   /// Kills a stage actor (fault tests); the supervisor restarts it.
   virtual void kill_stage(const std::string& role) = 0;

@@ -206,6 +206,9 @@ coordinator(coordinator_actor::stateful_pointer<coordinator_state> self,
       if (self->state.running.count(incident_id) > 0)
         self->state.cancelled.insert(incident_id);
     },
+    [=](atom::note, const mr_note& note) {
+      self->send(self->state.stages.publisher, atom::note::value, note);
+    },
   };
 }
 

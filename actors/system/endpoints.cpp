@@ -452,6 +452,41 @@ void configured_datadog(const agent_config& cfg, incident_endpoints& out) {
                          {"DD-APPLICATION-KEY", cfg.secret.datadog_app_key}};
 }
 
+void agent_resolver::use_simulated(incident_endpoints& result,
+                                   const std::string& id) const {
+  const auto& cfg = *cfg_;
+  result.simulated_incident = id;
+  auto prefix = sim::simulator_host::base_path(id);
+  if (cfg.simulated_kubernetes())
+    result.kubernetes_url = simulation_->kubernetes_base + prefix;
+  if (cfg.simulated_datadog()) {
+    result.datadog_url = simulation_->datadog_base + prefix;
+    // The simulator checks that keys are sent, as Datadog does.
+    result.datadog_headers
+      = {{"DD-API-KEY", "simulated"}, {"DD-APPLICATION-KEY", "simulated"}};
+  }
+  const auto& inc = simulation_->incidents.at(id);
+  if (!inc.gitops.project.empty())
+    result.gitops = inc.gitops;
+  if (cfg.gitlab.url.empty())
+    result.local_gitops_files = inc.gitops_files;
+}
+
+caf::expected<endpoints_ptr>
+agent_resolver::resolve_simulated(const std::string& incident_id) {
+  if (!simulation_ || simulation_->incidents.count(incident_id) == 0)
+    return make_error(ec::not_found, "no simulated incident " + incident_id);
+  if (!cfg_->simulated_kubernetes() || !cfg_->simulated_datadog())
+    return make_error(ec::invalid_config,
+                      "incident " + incident_id
+                        + " needs both APIs simulated, but credentials are "
+                          "configured");
+  auto result = std::make_shared<incident_endpoints>();
+  result->gitops = {cfg_->gitlab.project, cfg_->gitlab.target_branch};
+  use_simulated(*result, incident_id);
+  return endpoints_ptr{std::move(result)};
+}
+
 caf::expected<endpoints_ptr>
 agent_resolver::resolve(const enriched_alert& alert) {
   auto result = std::make_shared<incident_endpoints>();
@@ -470,21 +505,7 @@ agent_resolver::resolve(const enriched_alert& alert) {
                           + alert.workload.display()
                           + "; configure the Kubernetes and Datadog APIs or "
                             "post an alert of a bundled incident");
-    result->simulated_incident = *id;
-    auto prefix = sim::simulator_host::base_path(*id);
-    if (sim_k8s)
-      result->kubernetes_url = simulation_->kubernetes_base + prefix;
-    if (sim_dd) {
-      result->datadog_url = simulation_->datadog_base + prefix;
-      // The simulator checks that keys are sent, as Datadog does.
-      result->datadog_headers
-        = {{"DD-API-KEY", "simulated"}, {"DD-APPLICATION-KEY", "simulated"}};
-    }
-    const auto& inc = simulation_->incidents.at(*id);
-    if (!inc.gitops.project.empty())
-      result->gitops = inc.gitops;
-    if (cfg.gitlab.url.empty())
-      result->local_gitops_files = inc.gitops_files;
+    use_simulated(*result, *id);
   }
   if (!sim_k8s) {
     std::shared_ptr<token_source> tokens;

@@ -119,7 +119,14 @@ public:
 
   caf::expected<endpoints_ptr> resolve(const enriched_alert& alert) override;
 
+  /// The endpoints of a simulated incident by id (eval).
+  caf::expected<endpoints_ptr>
+  resolve_simulated(const std::string& incident_id);
+
 private:
+  /// Points `result` at the simulated incident `id`.
+  void use_simulated(incident_endpoints& result, const std::string& id) const;
+
   std::shared_ptr<const agent_config> cfg_;
   std::shared_ptr<simulation_endpoints> simulation_;
   std::mutex mtx_;

@@ -3,8 +3,9 @@
 FastAPI + uvicorn + psycopg2 (Debian 12 packages), receiving the same
 Datadog payload on POST /datadog-webhook, parsing the JSON, and inserting one
 row per alert into an `alerts` table (delivery_id unique, the raw payload as
-text, a few extracted fields as jsonb), committing before answering 202, or
-200 for a delivery id already stored. Run by bench/intake/run.sh as
+text compressed with LZ4, the extracted type and transition as columns, the
+row K-Fix stores), committing before answering 202, or 200 for a delivery id
+already stored. Run by bench/intake/run.sh as
 
   BASELINE_DATABASE_URL=postgresql://postgres@127.0.0.1:PORT/kfix_baseline \
   python3 -m uvicorn baseline_app:app --workers 2 ...
@@ -42,16 +43,15 @@ CREATE TABLE IF NOT EXISTS alerts (
   alert_type  TEXT NOT NULL,
   event_date  TIMESTAMPTZ,
   received_at TIMESTAMPTZ NOT NULL DEFAULT now(),
-  payload     TEXT NOT NULL,
-  enriched    JSONB NOT NULL
+  payload     TEXT COMPRESSION lz4 NOT NULL
 )
 """
 
 INSERT = """
 INSERT INTO alerts (delivery_id, monitor_id, cycle_key, transition,
-                    alert_type, event_date, payload, enriched)
+                    alert_type, event_date, payload)
 VALUES (%s, %s, %s, %s, %s, to_timestamp(%s::double precision / 1000.0),
-        %s, %s::jsonb)
+        %s)
 ON CONFLICT (delivery_id) DO NOTHING
 RETURNING id
 """
@@ -135,7 +135,6 @@ def _store(alert, raw, enriched):
                     enriched["type"],
                     alert.get("date") or None,
                     raw,
-                    json.dumps(enriched),
                 ),
             )
             inserted = cur.fetchone() is not None

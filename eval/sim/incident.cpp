@@ -213,6 +213,10 @@ void check_incident_yaml(const nlohmann::json& doc, const std::string& folder,
       if (o.contains("resolved") && !o["resolved"].is_boolean())
         problems.push_back("incident.yaml: outcome.resolved: must be a "
                            "boolean");
+      if (o.contains("human_fix") && !o["human_fix"].is_string())
+        problems.push_back("incident.yaml: outcome.human_fix: must be the "
+                           "path of a diff file");
+      out.outcome = o;
     }
   }
 }
@@ -447,6 +451,17 @@ caf::expected<recorded_incident> load_incident(const fs::path& dir,
   }
   // gitops/
   load_gitops(dir, result, problems);
+  // The human fix (a unified diff against gitops/), when recorded.
+  if (result.outcome.contains("human_fix")
+      && result.outcome["human_fix"].is_string()) {
+    auto name = result.outcome["human_fix"].get<std::string>();
+    auto diff = read_text_file(dir / name, name);
+    if (diff)
+      result.human_fix_diff = std::move(*diff);
+    else
+      problems.push_back("incident.yaml: outcome.human_fix: "
+                         + error_message(diff.error()));
+  }
   if (!problems.empty())
     return make_error(ec::invalid_input, join(problems));
   state_out = std::move(*state);

@@ -41,6 +41,10 @@ struct recorded_incident {
   std::filesystem::path dir;
   /// Files under gitops/, paths relative to it, sorted by path.
   std::vector<repo_file> gitops_files;
+  /// The `outcome:` section as JSON (null when absent).
+  nlohmann::json outcome;
+  /// The merged MR's diff (`outcome.human_fix` names the file), or empty.
+  std::string human_fix_diff;
 };
 
 /// Loads and validates one incident folder: everything

@@ -86,5 +86,46 @@ expect_text "$work/out" '"decision"' "replay JSON has a decision"
 expect_text "$work/out" '"sources"' "replay JSON has the sources"
 expect_text "$work/out" '"plans"' "replay JSON has the plans"
 
+# eval: usage errors are 2; a run writes the three reports; the gate and
+# the diff exit 1 on a regression.
+for sub in eval "eval diff"; do
+  # shellcheck disable=SC2086
+  expect 0 "kfix $sub --help" -- "$kfix" $sub --help
+done
+expect 2 "eval without a dataset" -- "$kfix" eval
+expect 2 "eval of a missing dataset" -- "$kfix" eval --dataset /nonexistent
+expect 2 "eval with an unknown strategy" -- "$kfix" eval \
+  --dataset datasets/samples --strategy telepathy
+expect_text "$work/err" "telepathy: unknown \(available: rules" \
+  "unknown strategy named with the available ones"
+expect 0 "eval of the samples" -- "$kfix" eval --dataset datasets/samples \
+  --report "$work/report" --write-baseline "$work/baseline.json"
+for f in report.json report.md report.html; do
+  if [ -s "$work/report/$f" ]; then passes=$((passes + 1)); else
+    echo "FAIL: eval wrote no $f"; failures=$((failures + 1)); fi
+done
+expect_text "$work/out" "\\| rules \\| 3 \\|" "eval prints the summary table"
+expect 0 "eval gate against its own baseline" -- "$kfix" eval \
+  --dataset datasets/samples --baseline "$work/baseline.json"
+python3 - "$work/baseline.json" <<'PY'
+import json, sys
+b = json.load(open(sys.argv[1]))
+b["strategies"]["rules"]["summary"]["top1_correct_rate"] = 1.01
+json.dump(b, open(sys.argv[1], "w"))
+PY
+expect 1 "eval gate below the baseline" -- "$kfix" eval \
+  --dataset datasets/samples --baseline "$work/baseline.json"
+expect_text "$work/err" "top1_correct_rate .* below the baseline" \
+  "gate names the figure"
+expect 0 "eval diff of a report with itself" -- "$kfix" eval diff \
+  "$work/report/report.json" "$work/report/report.json"
+expect_text "$work/out" "0 regression" "diff counts regressions"
+expect 2 "eval diff of missing files" -- "$kfix" eval diff /nonexistent/a \
+  /nonexistent/b
+echo '{"not": "a report"}' > "$work/bogus.json"
+expect 1 "eval diff of a non-report" -- "$kfix" eval diff "$work/bogus.json" \
+  "$work/report/report.json"
+expect_text "$work/err" "not an eval report" "diff names the problem"
+
 echo "$passes passed, $failures failed"
 [ "$failures" -eq 0 ]

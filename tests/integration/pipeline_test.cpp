@@ -283,6 +283,50 @@ TEST_F(EndToEnd, OomAlertBecomesGitLabMergeRequestChangingOnlyMemoryLines) {
   EXPECT_TRUE(labels.count("team::payments"));
 }
 
+TEST_F(EndToEnd, RecoveredAfterPublicationAddsANoteToTheMergeRequest) {
+  auto inc = sim::load_incident(samples / "oom-checkout-0314");
+  ASSERT_TRUE(inc) << render(inc.error());
+  test::fake_gitlab gitlab{"glpat-e2e-token", inc->gitops.project};
+  gitlab.seed("main", inc->gitops_files);
+  auto cfg = base_config("oom-checkout-0314");
+  cfg.gitlab.url = gitlab.url();
+  cfg.gitlab.project = inc->gitops.project;
+  cfg.secret.gitlab_token = "glpat-e2e-token";
+  start(cfg);
+  auto triggered = post(fresh_alert(*inc, suffix_));
+  ASSERT_EQ(triggered.status, 202) << triggered.body;
+  auto id
+    = nlohmann::json::parse(triggered.body).at("incident_id").get<int64_t>();
+  ASSERT_EQ(wait_for_incident(id).value("stage", ""), "published");
+  ASSERT_EQ(gitlab.merge_requests().size(), 1u);
+  EXPECT_TRUE(gitlab.merge_requests().front().notes.empty());
+
+  // The same monitor cycle recovers: the incident keeps its MR, which gets
+  // a note; no second MR, the incident stays published.
+  auto recovered = nlohmann::json::parse(fresh_alert(*inc, suffix_));
+  recovered["id"] = recovered["id"].get<std::string>() + "-recovered";
+  recovered["alert_transition"] = "Recovered";
+  auto answer = post(recovered.dump());
+  ASSERT_EQ(answer.status, 202) << answer.body;
+  auto ack = nlohmann::json::parse(answer.body);
+  EXPECT_EQ(ack.at("incident_id").get<int64_t>(), id);
+  EXPECT_EQ(ack.at("status"), "joined");
+  std::vector<std::string> notes;
+  for (int i = 0; i < 200 && notes.empty(); ++i) {
+    notes = gitlab.merge_requests().front().notes;
+    if (notes.empty())
+      std::this_thread::sleep_for(std::chrono::milliseconds{25});
+  }
+  ASSERT_EQ(notes.size(), 1u);
+  EXPECT_NE(notes.front().find("recovered"), std::string::npos)
+    << notes.front();
+  EXPECT_NE(notes.front().find(recovered["id"].get<std::string>()),
+            std::string::npos);
+  EXPECT_EQ(gitlab.merge_requests().size(), 1u);
+  auto after = get("/incidents/" + std::to_string(id));
+  EXPECT_EQ(nlohmann::json::parse(after.body).value("stage", ""), "published");
+}
+
 TEST_F(EndToEnd, EmbeddedDefaultPublishesToLocalGit) {
   auto inc = sim::load_incident(samples / "mem-pressure-orders-0402");
   ASSERT_TRUE(inc) << render(inc.error());

@@ -222,6 +222,24 @@ TEST_F(GitLabPublisher, PublishingTwiceReturnsTheSameMergeRequest) {
   EXPECT_EQ(gl.commits_on(req.content.branch), commits);
 }
 
+TEST_F(GitLabPublisher, AddsANoteToThePublishedMergeRequest) {
+  auto pub = make_publisher();
+  auto req = make_request(gl.last_commit_id("main", deployment_path));
+  auto published = pub.publish(req);
+  ASSERT_TRUE(published) << render(published.error());
+  EXPECT_FALSE(published->project.empty());
+  ASSERT_FALSE(pub.add_note(*published, "the alert recovered"));
+  auto mrs = gl.merge_requests();
+  ASSERT_EQ(mrs.size(), 1u);
+  EXPECT_EQ(mrs[0].notes, std::vector<std::string>{"the alert recovered"});
+  // A merge request that does not exist is an error naming it.
+  auto missing = *published;
+  missing.mr_iid = 999;
+  auto err = pub.add_note(missing, "x");
+  ASSERT_TRUE(err);
+  EXPECT_NE(render(err).find("!999"), std::string::npos) << render(err);
+}
+
 TEST_F(GitLabPublisher, RetriesAfter429WithRetryAfter) {
   gl.fail_next(429,
                R"({"message":"This endpoint has been requested too many )"
@@ -642,6 +660,26 @@ TEST_F(LocalGitPublisher, SeedsTheRepoAndCommitsOneChange) {
   EXPECT_EQ(sidecar["labels"].size(), 4u);
   git_commit_free(main);
   git_commit_free(mr);
+}
+
+TEST_F(LocalGitPublisher, NotesAreAppendedToTheDescriptionAndSidecar) {
+  local_git_publisher pub{tmp.path()};
+  auto req = make_request({});
+  auto result = pub.publish(req);
+  ASSERT_TRUE(result) << render(result.error());
+  ASSERT_FALSE(pub.add_note(*result, "first note"));
+  ASSERT_FALSE(pub.add_note(*result, "second note"));
+  auto md = read_file(result->description_path);
+  EXPECT_EQ(md.rfind(req.content.description, 0), 0u);
+  EXPECT_NE(md.find("first note"), std::string::npos);
+  EXPECT_LT(md.find("first note"), md.find("second note"));
+  auto sidecar = nlohmann::json::parse(
+    read_file(tmp.path() / "merge-requests" / "k-fix-shop-checkout-42.json"));
+  ASSERT_EQ(sidecar["notes"].size(), 2u);
+  EXPECT_EQ(sidecar["notes"][1]["body"], "second note");
+  auto unknown = *result;
+  unknown.branch = "k-fix/nothing-here";
+  EXPECT_TRUE(pub.add_note(unknown, "x"));
 }
 
 TEST_F(LocalGitPublisher, RepublishingReplacesTheBranchCommit) {

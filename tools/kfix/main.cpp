@@ -4,17 +4,21 @@
 
 #include "actors/common/log.hpp"
 #include "actors/system/agent.hpp"
+#include "actors/system/eval_strategy.hpp"
 #include "actors/system/record.hpp"
 #include "actors/system/replay.hpp"
 #include "config/config.hpp"
 #include "config/defaults.hpp"
+#include "eval/harness.hpp"
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 #include <pthread.h>
+#include <unistd.h>
 
 #include <csignal>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <thread>
 
@@ -151,6 +155,133 @@ int run_record(const common_flags& common, const record_options& opts) {
   return exit_ok;
 }
 
+struct eval_flags {
+  std::string dataset;
+  std::vector<std::string> strategies;
+  std::string report_dir;
+  int jobs = 0;
+  std::string baseline;
+  std::string write_baseline;
+  std::string diff_old;
+  std::string diff_new;
+};
+
+caf::expected<nlohmann::json> read_json_file(const std::string& path) {
+  std::ifstream in{path};
+  if (!in)
+    return make_error(ec::io_error, path + ": cannot read");
+  auto j = nlohmann::json::parse(in, nullptr, false);
+  if (j.is_discarded())
+    return make_error(ec::invalid_input, path + ": not JSON");
+  return j;
+}
+
+caf::error write_text_file(const std::filesystem::path& path,
+                           const std::string& text) {
+  std::ofstream out{path, std::ios::binary | std::ios::trunc};
+  out << text;
+  out.close();
+  if (!out)
+    return make_error(ec::io_error, path.string() + ": cannot write");
+  return caf::none;
+}
+
+/// A progress bar on stderr when it is a terminal.
+eval::progress_fn progress_bar(const std::string& label) {
+  if (!::isatty(STDERR_FILENO))
+    return {};
+  return [label](size_t done, size_t total) {
+    const size_t width = 30;
+    size_t filled = total == 0 ? width : done * width / total;
+    std::cerr << "\r" << label << " [" << std::string(filled, '#')
+              << std::string(width - filled, ' ') << "] " << done << "/"
+              << total << (done == total ? "\n" : "") << std::flush;
+  };
+}
+
+int run_eval_diff(const eval_flags& flags) {
+  auto before = read_json_file(flags.diff_old);
+  if (!before)
+    return fail(render(before.error()));
+  auto after = read_json_file(flags.diff_new);
+  if (!after)
+    return fail(render(after.error()));
+  auto d = eval::diff_reports(*before, *after);
+  if (!d)
+    return fail(render(d.error()));
+  std::cout << eval::render_diff(*d);
+  return d->regressions() > 0 ? exit_failure : exit_ok;
+}
+
+int run_eval(const common_flags& common, eval_flags flags) {
+  auto cfg = build_config(common);
+  if (!cfg)
+    return fail(render(cfg.error()));
+  if (flags.strategies.empty())
+    flags.strategies = {"rules"};
+  const auto& known = reasoning_strategies();
+  for (const auto& name : flags.strategies)
+    if (std::find(known.begin(), known.end(), name) == known.end()) {
+      std::string list;
+      for (const auto& k : known)
+        list += (list.empty() ? "" : ", ") + k;
+      std::cerr << "kfix: --strategy " << name
+                << ": unknown (available: " << list << ")\n";
+      return exit_usage;
+    }
+  int jobs
+    = flags.jobs > 0
+        ? flags.jobs
+        : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  auto data = eval::load_for_eval(flags.dataset);
+  if (!data)
+    return fail(render(data.error()));
+  for (const auto& p : data->problems)
+    std::cerr << "kfix: not loaded: " << p.dir << ": " << p.reason << "\n";
+  std::vector<std::unique_ptr<pipeline_strategy>> owned;
+  std::vector<eval::strategy*> strategies;
+  for (const auto& name : flags.strategies) {
+    owned.push_back(std::make_unique<pipeline_strategy>(name, *cfg));
+    strategies.push_back(owned.back().get());
+  }
+  eval::eval_policy policy;
+  policy.protected_namespaces = cfg->policy.protected_namespaces;
+  policy.max_memory_increase_factor = cfg->policy.max_memory_increase_factor;
+  auto report
+    = eval::evaluate(std::filesystem::path{flags.dataset}.filename().string(),
+                     *data, strategies, jobs, policy, progress_bar("eval"));
+  auto json = eval::report_json(report);
+  auto markdown = eval::report_markdown(report);
+  if (!flags.report_dir.empty()) {
+    std::error_code err;
+    std::filesystem::create_directories(flags.report_dir, err);
+    std::filesystem::path dir{flags.report_dir};
+    for (const auto& [name, text] :
+         {std::pair<std::string, std::string>{"report.json",
+                                              json.dump(2) + "\n"},
+          {"report.md", markdown},
+          {"report.html", eval::report_html(report)}})
+      if (auto e = write_text_file(dir / name, text))
+        return fail(render(e));
+  }
+  std::cout << markdown;
+  if (!flags.write_baseline.empty())
+    if (auto e = write_text_file(flags.write_baseline,
+                                 eval::baseline_of(json).dump(2) + "\n"))
+      return fail(render(e));
+  nlohmann::json baseline = {{"strategies", nlohmann::json::object()}};
+  if (!flags.baseline.empty()) {
+    auto loaded = read_json_file(flags.baseline);
+    if (!loaded)
+      return fail(render(loaded.error()));
+    baseline = std::move(*loaded);
+  }
+  auto failures = eval::gate_failures(json, baseline);
+  for (const auto& f : failures)
+    std::cerr << "kfix: eval gate: " << f << "\n";
+  return failures.empty() ? exit_ok : exit_failure;
+}
+
 int run_config_check(const common_flags& common) {
   auto cfg = build_config(common);
   if (!cfg)
@@ -170,7 +301,7 @@ int run_config_check(const common_flags& common) {
     {"datadog", cfg->simulated_datadog() ? "simulated" : "configured"},
     {"publisher", cfg->gitlab.url.empty() ? "local-git" : "gitlab"},
     {"slack", cfg->secret.slack_webhook_url.empty() ? "off" : "on"},
-    {"reasoning", "rules"}};
+    {"reasoning", cfg->reasoning.strategy}};
   std::cout << summary.dump(2) << "\n";
   return exit_ok;
 }
@@ -186,8 +317,11 @@ int main(int argc, char** argv) {
   common_flags common;
   app.add_option("--config", common.config_file, "YAML config file")
     ->check(CLI::ExistingFile);
-  app.add_option("--log-level", common.log_level, "debug, info, warn or error")
-    ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
+  auto* log_level_opt
+    = app
+        .add_option("--log-level", common.log_level,
+                    "debug, info, warn or error (eval: default warn)")
+        ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
 
   serve_flags serve;
   auto* serve_cmd = app.add_subcommand(
@@ -229,6 +363,35 @@ int main(int argc, char** argv) {
                  "time the fetchers have (default 30000)")
     ->check(CLI::PositiveNumber);
 
+  eval_flags eval;
+  auto* eval_cmd = app.add_subcommand(
+    "eval", "Score decision strategies on a dataset of recorded incidents");
+  eval_cmd->add_option("--dataset", eval.dataset, "dataset folder")
+    ->check(CLI::ExistingDirectory);
+  eval_cmd->add_option("--strategy", eval.strategies,
+                       "strategy to score (repeatable; default rules)");
+  eval_cmd->add_option("--report", eval.report_dir,
+                       "folder for report.json, report.md and report.html");
+  eval_cmd
+    ->add_option("--jobs", eval.jobs,
+                 "incidents in flight (default: the core count)")
+    ->check(CLI::Range(1, 256));
+  eval_cmd
+    ->add_option("--baseline", eval.baseline,
+                 "fail when a summary figure falls below this "
+                 "baseline (or report.json)")
+    ->check(CLI::ExistingFile);
+  eval_cmd->add_option("--write-baseline", eval.write_baseline,
+                       "write this run's summaries as a baseline file");
+  auto* diff_cmd = eval_cmd->add_subcommand(
+    "diff", "Compare two report.json files, incident by incident");
+  diff_cmd->add_option("OLD", eval.diff_old, "earlier report.json")
+    ->required()
+    ->check(CLI::ExistingFile);
+  diff_cmd->add_option("NEW", eval.diff_new, "later report.json")
+    ->required()
+    ->check(CLI::ExistingFile);
+
   auto* config_cmd = app.add_subcommand("config", "Configuration tools");
   config_cmd->require_subcommand(1);
   auto* check_cmd = config_cmd->add_subcommand(
@@ -240,6 +403,10 @@ int main(int argc, char** argv) {
     auto code = app.exit(e);
     return code == 0 ? exit_ok : exit_usage;
   }
+  // The eval runs every incident of a dataset: its per-stage lines would
+  // drown the report, so it logs warnings only unless asked.
+  if (eval_cmd->parsed() && log_level_opt->count() == 0)
+    common.log_level = "warn";
   log::level lvl = log::level::info;
   log::parse_level(common.log_level, lvl);
   log::set_level(lvl);
@@ -252,6 +419,15 @@ int main(int argc, char** argv) {
   if (record_cmd->parsed()) {
     record.deadline = std::chrono::milliseconds{record_deadline_ms};
     return run_record(common, record);
+  }
+  if (diff_cmd->parsed())
+    return run_eval_diff(eval);
+  if (eval_cmd->parsed()) {
+    if (eval.dataset.empty()) {
+      std::cerr << "kfix eval: --dataset is required\n";
+      return exit_usage;
+    }
+    return run_eval(common, eval);
   }
   return exit_usage;
 }

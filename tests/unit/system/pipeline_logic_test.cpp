@@ -186,6 +186,9 @@ TEST(MemoryStore, DeduplicatesDeliveriesAndGroupsByCycle) {
   a.delivery_id = "d1";
   a.monitor_id = "m1";
   a.cycle_key = "c1";
+  // Alerts join across cycles by their workload (an alert that names none
+  // never joins another cycle's incident).
+  a.workload = {"Deployment", "shop", "checkout"};
   auto first = db.record_alert(a, "{}");
   ASSERT_TRUE(first);
   EXPECT_TRUE(first->new_incident);
