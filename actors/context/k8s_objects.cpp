@@ -921,6 +921,20 @@ void add_requests(std::vector<node_summary>& nodes,
       }
 }
 
+caf::expected<workload_ref> parse_controller(std::string_view json) {
+  dom::parser parser;
+  dom::element doc;
+  if (auto err = parse_doc(parser, json, doc, "object"))
+    return err;
+  if (text_of(doc["kind"]) == "Status")
+    return make_error(ec::upstream_error,
+                      "object: got a Status: " + text_of(doc["message"]));
+  auto [kind, name, uid] = controller_of(doc);
+  if (name.empty())
+    return workload_ref{};
+  return workload_ref{kind, text_of(doc["metadata"]["namespace"]), name};
+}
+
 // -- selectors and errors -----------------------------------------------------
 
 bool selector_matches(std::string_view selector,

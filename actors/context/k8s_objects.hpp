@@ -142,6 +142,12 @@ parse_pod_requests(std::string_view json);
 void add_requests(std::vector<node_summary>& nodes,
                   const std::vector<pod_request>& pods);
 
+/// The controller of an object (its `ownerReferences` entry with
+/// `controller: true`), as kind and name in the object's namespace; an
+/// empty ref when it has none. An error for a body that is no object.
+[[nodiscard]] caf::expected<workload_ref>
+parse_controller(std::string_view json);
+
 // -- selectors and errors -----------------------------------------------------
 
 /// Whether `selector` (a label selector in query syntax: `k=v`, `k!=v`,

@@ -329,6 +329,43 @@ std::optional<std::string> fetch_workload(k8s_api& api, context_part& part,
   return std::move(out.body);
 }
 
+/// The workload of the alert's pod when the alert names none: the pod's
+/// controller, and a ReplicaSet's Deployment. On failure, `why` says what
+/// could not be read.
+std::optional<workload_ref> owner_of_pod(k8s_api& api, const fetch_scope& scope,
+                                         std::string& why, int& http_status) {
+  const auto& ns = scope.workload.ns;
+  auto out
+    = api.get({ns_path(ns) + "/pods/" + http::url_encode(scope.pod), {}});
+  for (int hop = 0; hop < 2; ++hop) {
+    if (!out.ok) {
+      why = "the alert names no workload and its pod could not be read: "
+            + out.reason;
+      http_status = out.http_status;
+      return std::nullopt;
+    }
+    auto owner = parse_controller(out.body);
+    if (!owner) {
+      why = render(owner.error());
+      return std::nullopt;
+    }
+    if (owner->empty()) {
+      why = "the alert names no workload and pod " + scope.pod
+            + " has no controller";
+      return std::nullopt;
+    }
+    if (owner->ns.empty())
+      owner->ns = ns;
+    if (owner->kind != "ReplicaSet" || hop == 1)
+      return workload_resource(owner->kind).empty()
+               ? std::nullopt
+               : std::optional<workload_ref>{*owner};
+    out = api.get(
+      {apps_path(ns, "replicasets") + "/" + http::url_encode(owner->name), {}});
+  }
+  return std::nullopt;
+}
+
 // -- the first round: lists of the namespace ----------------------------------
 
 /// The lists read together once the workload is known.
@@ -821,20 +858,37 @@ std::string workload_resource(const std::string& kind) {
 }
 
 context_part fetch_kubernetes(http::client& client, const api_endpoint& api,
-                              const fetch_scope& scope,
+                              const fetch_scope& alert_scope,
                               std::chrono::steady_clock::time_point deadline,
                               const k8s_limits& limits) {
   context_part part;
-  part.data.workload.ref = scope.workload;
-  if (scope.workload.ns.empty()) {
+  part.data.workload.ref = alert_scope.workload;
+  if (alert_scope.workload.ns.empty()) {
     for (auto source : kubernetes_sources)
       skip(part, source, "the alert names no namespace");
     return part;
   }
   k8s_api k8s{client, api, deadline, limits.max_response_bytes};
   std::optional<std::string> body;
+  auto scope = alert_scope;
+  std::string no_workload = "the alert names no workload";
+  int owner_status = 0;
+  if (scope.workload.name.empty() && !scope.pod.empty()) {
+    // A DaemonSet pod ("agent-x7k2p") names no workload by its name: ask
+    // the API who owns the pod.
+    if (auto owner = owner_of_pod(k8s, scope, no_workload, owner_status)) {
+      scope.workload = *owner;
+      part.data.workload.ref = *owner;
+    } else if (no_workload == "the alert names no workload") {
+      no_workload += " and the owner of pod " + scope.pod
+                     + " is no Deployment, StatefulSet or DaemonSet";
+    }
+  }
   if (scope.workload.name.empty()) {
-    skip(part, workload_source, "the alert names no workload");
+    auto now = clock_type::now();
+    report(part, workload_source,
+           owner_status != 0 ? source_status::error : source_status::skipped,
+           no_workload, now, owner_status);
   } else {
     auto not_found = false;
     body = fetch_workload(k8s, part, scope, not_found);

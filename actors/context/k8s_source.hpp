@@ -41,7 +41,9 @@ inline constexpr const char* kubernetes_sources[] = {
 };
 
 /// Reads what the Kubernetes API says about the alert's workload: the
-/// object (the kind is discovered when the alert names none); its revisions
+/// object (the kind is discovered when the alert names none; an alert that
+/// names only a pod gets the pod's controller, through its ReplicaSet for a
+/// Deployment); its revisions
 /// (ReplicaSets of a Deployment, ControllerRevisions otherwise) with pod
 /// templates; its pods by label selector; the events of the workload, its
 /// ReplicaSets, pods and their nodes; the namespace's ResourceQuotas and

@@ -270,6 +270,8 @@ std::string datadog_scope(const fetch_scope& scope) {
     tag = "kube_daemon_set";
   if (!ref.name.empty())
     result += "," + tag + ":" + ref.name;
+  else if (!scope.pod.empty())
+    result += ",pod_name:" + scope.pod;
   if (!scope.cluster.empty())
     result += ",kube_cluster_name:" + scope.cluster;
   return result;

@@ -34,8 +34,8 @@ struct metric_query {
 
 /// The Datadog tag scope of the alert's workload:
 /// `kube_namespace:<ns>,kube_deployment:<name>` (`kube_stateful_set`,
-/// `kube_daemon_set` by kind), plus `kube_cluster_name:<cluster>` when
-/// known.
+/// `kube_daemon_set` by kind; `pod_name:<pod>` when the alert names only a
+/// pod), plus `kube_cluster_name:<cluster>` when known.
 std::string datadog_scope(const fetch_scope& scope);
 
 /// The APM service of the alert: its `service` tag, else the workload's

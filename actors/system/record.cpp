@@ -206,12 +206,13 @@ caf::expected<record_outcome> record_incident(const record_options& opts,
   if (!alert)
     return make_error(ec::invalid_input, "--alert " + opts.alert_file + ": "
                                            + render(alert.error()));
-  if (alert->workload.ns.empty() || alert->workload.name.empty())
+  if (alert->workload.ns.empty()
+      || (alert->workload.name.empty() && alert->pod.empty()))
     return make_error(ec::invalid_input,
                       "--alert " + opts.alert_file
                         + ": the alert names no workload (kube_namespace and "
                           "kube_deployment / kube_stateful_set / "
-                          "kube_daemon_set)");
+                          "kube_daemon_set, or pod_name)");
   if (alert->date_ms == 0)
     alert->date_ms = static_cast<int64_t>(std::time(nullptr)) * 1000;
   fs::path dir{opts.out_dir};

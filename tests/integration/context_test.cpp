@@ -291,6 +291,39 @@ TEST(ContextFetchScripted, KindDiscoveredWhenTheAlertHasNone) {
             1u);
 }
 
+TEST(ContextFetchScripted, WorkloadFromThePodsOwner) {
+  scripted_client c;
+  c.on("/pods/checkout-7d9f8b6c5-x2k4q", 200,
+       R"({"kind":"Pod","metadata":{"name":"checkout-7d9f8b6c5-x2k4q",)"
+       R"("namespace":"shop","ownerReferences":[{"kind":"ReplicaSet",)"
+       R"("name":"checkout-7d9f8b6c5","controller":true}]}})");
+  c.on("/replicasets/checkout-7d9f8b6c5", 200,
+       R"({"kind":"ReplicaSet","metadata":{"name":"checkout-7d9f8b6c5",)"
+       R"("namespace":"shop","ownerReferences":[{"kind":"Deployment",)"
+       R"("name":"checkout","controller":true}]}})");
+  script_kubernetes(c);
+  auto scope = checkout_scope();
+  scope.workload = {"", "shop", ""};
+  scope.pod = "checkout-7d9f8b6c5-x2k4q";
+  auto part = fetch_kubernetes(c, k8s_api(), scope, clock_type::now() + 5s);
+  ASSERT_TRUE(part.data.workload_found);
+  EXPECT_EQ(part.data.workload.ref.name, "checkout");
+  EXPECT_EQ(part.data.workload.ref.kind, "Deployment");
+  EXPECT_EQ(part.data.pods.size(), 4u);
+  // A pod without a controller: the workload is skipped, its pod still read.
+  scripted_client bare;
+  bare.on("/pods/lonely", 200,
+          R"({"kind":"Pod","metadata":{"name":"lonely","namespace":"shop"}})");
+  scope.pod = "lonely";
+  part = fetch_kubernetes(bare, k8s_api(), scope, clock_type::now() + 5s);
+  EXPECT_FALSE(part.data.workload_found);
+  const auto* w = find_report(part.reports, "kubernetes.workload");
+  EXPECT_EQ(w->status, source_status::skipped);
+  EXPECT_EQ(w->reason,
+            "the alert names no workload and pod lonely has no controller");
+  EXPECT_EQ(bare.count("/pods?fieldSelector=metadata.name%3Dlonely"), 1u);
+}
+
 TEST(ContextFetchScripted, ForbiddenPodsIsAnAnswer) {
   scripted_client c;
   c.on("/pods", 403, data("status_403.json"));

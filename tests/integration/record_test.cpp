@@ -296,3 +296,40 @@ TEST_F(Record, RefusalsNameTheProblem) {
 
 } // namespace
 } // namespace kfix
+
+namespace kfix {
+namespace {
+
+// Every incident of the eval dataset gives a bundle from the simulators
+// (no unknown path, no error but what its state says), and recording and
+// replaying it gives the same bundle again.
+TEST_F(Record, EveryEvalIncidentRoundTrips) {
+  auto dataset = fs::path{KFIX_SOURCE_DIR} / "datasets" / "eval";
+  if (!fs::exists(dataset))
+    GTEST_SKIP() << "no datasets/eval";
+  auto loaded = sim::load_dataset_lenient(dataset);
+  ASSERT_TRUE(loaded) << render(loaded.error());
+  EXPECT_TRUE(loaded->failures.empty());
+  size_t done = 0;
+  for (const auto& inc : loaded->incidents) {
+    SCOPED_TRACE(inc.id);
+    auto state = sim::load_state(inc.dir / "state");
+    ASSERT_TRUE(state) << render(state.error());
+    live_.add(inc.id, inc.workload, inc.received_at_s, std::move(*state));
+    auto outcome
+      = round_trip(inc.id, (inc.dir / "alert.json").string(), "rec-" + inc.id);
+    EXPECT_TRUE(outcome.bundle.workload_found);
+    for (const auto& s : outcome.bundle.sources)
+      EXPECT_TRUE(s.status == source_status::ok
+                  || s.status == source_status::skipped
+                  || s.status == source_status::partial)
+        << s.source << ": " << to_string(s.status) << " " << s.reason;
+    EXPECT_TRUE(live_.host().kubernetes(inc.id)->unknown_requests().empty());
+    EXPECT_TRUE(live_.host().datadog(inc.id)->unknown_requests().empty());
+    ++done;
+  }
+  EXPECT_EQ(done, loaded->incidents.size());
+}
+
+} // namespace
+} // namespace kfix
