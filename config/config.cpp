@@ -233,7 +233,8 @@ caf::error load_agent_node(const reader& r, const YAML::Node& root,
   if (auto k = root["kubernetes"]) {
     KFIX_TRY(r.check_keys(k, "kubernetes",
                           {"api_url", "ca_file", "insecure_skip_tls_verify",
-                           "token_file", "timeout_ms"}));
+                           "token_file", "kubeconfig", "context", "timeout_ms",
+                           "max_pods", "max_events"}));
     KFIX_TRY(r.get(k["api_url"], "kubernetes.api_url", cfg.kubernetes.api_url));
     KFIX_TRY(r.get(k["ca_file"], "kubernetes.ca_file", cfg.kubernetes.ca_file));
     KFIX_TRY(r.get(k["insecure_skip_tls_verify"],
@@ -241,15 +242,27 @@ caf::error load_agent_node(const reader& r, const YAML::Node& root,
                    cfg.kubernetes.insecure_skip_tls_verify));
     KFIX_TRY(r.get(k["token_file"], "kubernetes.token_file",
                    cfg.kubernetes.token_file));
+    KFIX_TRY(r.get(k["kubeconfig"], "kubernetes.kubeconfig",
+                   cfg.kubernetes.kubeconfig));
+    KFIX_TRY(r.get(k["context"], "kubernetes.context", cfg.kubernetes.context));
     KFIX_TRY(r.get_ms(k["timeout_ms"], "kubernetes.timeout_ms",
                       cfg.kubernetes.timeout));
+    KFIX_TRY(
+      r.get(k["max_pods"], "kubernetes.max_pods", cfg.kubernetes.max_pods));
+    KFIX_TRY(r.get(k["max_events"], "kubernetes.max_events",
+                   cfg.kubernetes.max_events));
   }
   if (auto d = root["datadog"]) {
     KFIX_TRY(
       r.check_keys(d, "datadog",
                    {"site", "api_url", "sizing_window_hours",
-                    "short_window_minutes", "max_log_events", "timeout_ms"}));
+                    "short_window_minutes", "max_log_events", "max_log_records",
+                    "max_log_patterns", "apm_operations", "timeout_ms"}));
     KFIX_TRY(r.get(d["site"], "datadog.site", cfg.datadog.site));
+    std::transform(cfg.datadog.site.begin(), cfg.datadog.site.end(),
+                   cfg.datadog.site.begin(), [](unsigned char c) {
+                     return static_cast<char>(std::tolower(c));
+                   });
     KFIX_TRY(r.get(d["api_url"], "datadog.api_url", cfg.datadog.api_url));
     int64_t hours = cfg.datadog.sizing_window.count();
     KFIX_TRY(
@@ -261,6 +274,12 @@ caf::error load_agent_node(const reader& r, const YAML::Node& root,
     cfg.datadog.short_window = std::chrono::minutes{minutes};
     KFIX_TRY(r.get(d["max_log_events"], "datadog.max_log_events",
                    cfg.datadog.max_log_events));
+    KFIX_TRY(r.get(d["max_log_records"], "datadog.max_log_records",
+                   cfg.datadog.max_log_records));
+    KFIX_TRY(r.get(d["max_log_patterns"], "datadog.max_log_patterns",
+                   cfg.datadog.max_log_patterns));
+    KFIX_TRY(r.get(d["apm_operations"], "datadog.apm_operations",
+                   cfg.datadog.apm_operations));
     KFIX_TRY(
       r.get_ms(d["timeout_ms"], "datadog.timeout_ms", cfg.datadog.timeout));
   }
@@ -452,7 +471,7 @@ caf::error sizing_config::validate() const {
 
 bool agent_config::simulated_kubernetes() const {
   return kubernetes.api_url.empty() && kubernetes.token_file.empty()
-         && secret.kubernetes_token.empty()
+         && kubernetes.kubeconfig.empty() && secret.kubernetes_token.empty()
          && std::getenv("KUBERNETES_SERVICE_HOST") == nullptr;
 }
 
@@ -538,6 +557,27 @@ caf::error agent_config::validate() const {
   if (datadog.max_log_events < 0 || datadog.max_log_events > 10'000)
     return make_error(ec::invalid_config,
                       "datadog.max_log_events must be 0..10000");
+  if (datadog.max_log_records < 0 || datadog.max_log_records > 1'000)
+    return make_error(ec::invalid_config,
+                      "datadog.max_log_records must be 0..1000");
+  if (datadog.max_log_patterns < 0 || datadog.max_log_patterns > 1'000)
+    return make_error(ec::invalid_config,
+                      "datadog.max_log_patterns must be 0..1000");
+  if (datadog.sizing_window.count() < 1 || datadog.short_window.count() < 1)
+    return make_error(ec::invalid_config,
+                      "datadog.sizing_window_hours and "
+                      "datadog.short_window_minutes must be positive");
+  for (const auto& op : datadog.apm_operations)
+    if (op.empty() || op.find_first_of("{}:, ") != std::string::npos)
+      return make_error(ec::invalid_config,
+                        "datadog.apm_operations: \"" + op
+                          + "\" is not a span name (like http.request)");
+  if (kubernetes.max_pods < 1 || kubernetes.max_pods > 10'000)
+    return make_error(ec::invalid_config,
+                      "kubernetes.max_pods must be 1..10000");
+  if (kubernetes.max_events < 1 || kubernetes.max_events > 10'000)
+    return make_error(ec::invalid_config,
+                      "kubernetes.max_events must be 1..10000");
   if (!gitlab.url.empty() && secret.gitlab_token.empty())
     return make_error(ec::invalid_config,
                       "gitlab.url is set but KFIX_GITLAB_TOKEN is not");

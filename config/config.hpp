@@ -101,13 +101,22 @@ struct llm_config {
 };
 
 struct kubernetes_config {
-  /// API server URL; empty: in-cluster, kubeconfig, or simulated.
+  /// API server URL; empty: kubeconfig, in-cluster, or simulated.
   std::string api_url;
+  /// CA bundle for `api_url` (in-cluster: the service account's ca.crt).
   std::string ca_file;
   bool insecure_skip_tls_verify = false;
-  /// File with the bearer token, re-read on every request (rotation).
+  /// File with the bearer token, re-read when it changes (rotation).
   std::string token_file;
+  /// A kubeconfig file (cluster, user and context as kubectl reads them);
+  /// used when `api_url` is empty.
+  std::string kubeconfig;
+  /// The kubeconfig context; empty: its `current-context`.
+  std::string context;
   std::chrono::milliseconds timeout{5'000};
+  /// Caps that bound the calls and memory of one incident's fetch.
+  int max_pods = 500;
+  int max_events = 500;
 };
 
 struct datadog_config {
@@ -117,7 +126,15 @@ struct datadog_config {
   /// Sizing window for percentiles, and the short window.
   std::chrono::hours sizing_window{24 * 7};
   std::chrono::minutes short_window{60};
-  int max_log_events = 200;
+  /// Log events read (and grouped into patterns) at most.
+  int max_log_events = 1000;
+  /// Recent log messages kept in the bundle at most.
+  int max_log_records = 100;
+  /// Log patterns kept in the bundle at most.
+  int max_log_patterns = 50;
+  /// APM operations (span names) whose trace.* metrics are read for the
+  /// service: `trace.<op>.hits`, `.errors` and the latency `trace.<op>`.
+  std::vector<std::string> apm_operations{"http.request"};
   std::chrono::milliseconds timeout{5'000};
 };
 

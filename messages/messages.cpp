@@ -164,8 +164,53 @@ context_bundle::find_metric(const std::string& metric,
                             const std::string& container,
                             const std::string& window) const {
   for (const auto& s : metrics)
-    if (s.metric == metric && s.container == container && s.window == window)
+    if (s.metric == metric && s.container == container && s.window == window
+        && s.service.empty())
       return &s;
+  return nullptr;
+}
+
+const series_summary*
+context_bundle::find_service_metric(const std::string& metric,
+                                    const std::string& service,
+                                    const std::string& window) const {
+  for (const auto& s : metrics)
+    if (s.metric == metric && s.service == service && s.window == window)
+      return &s;
+  return nullptr;
+}
+
+const source_report*
+context_bundle::find_source(const std::string& source) const {
+  for (const auto& s : sources)
+    if (s.source == source)
+      return &s;
+  return nullptr;
+}
+
+const revision_state* context_bundle::current_revision() const {
+  for (const auto& r : revisions)
+    if (r.current)
+      return &r;
+  return nullptr;
+}
+
+const revision_state* context_bundle::newest_revision() const {
+  const revision_state* result = nullptr;
+  for (const auto& r : revisions)
+    if (result == nullptr || r.revision > result->revision)
+      result = &r;
+  return result;
+}
+
+const hpa_state* context_bundle::hpa() const {
+  return hpas.empty() ? nullptr : &hpas.front();
+}
+
+const condition_state* pod_state::condition(const std::string& type) const {
+  for (const auto& c : conditions)
+    if (c.type == type)
+      return &c;
   return nullptr;
 }
 
@@ -238,14 +283,48 @@ void to_json(nlohmann::json& j, const source_report& x) {
   j = {{"source", x.source},
        {"status", to_string(x.status)},
        {"reason", x.reason},
-       {"duration_ms", x.duration_ms}};
+       {"duration_ms", x.duration_ms},
+       {"http_status", x.http_status}};
+}
+
+void to_json(nlohmann::json& j, const condition_state& x) {
+  j = {{"type", x.type},
+       {"status", x.status},
+       {"reason", x.reason},
+       {"message", x.message},
+       {"last_transition", x.last_transition}};
+}
+
+void to_json(nlohmann::json& j, const probe_spec& x) {
+  j = {{"handler", x.handler},
+       {"initial_delay_seconds", x.initial_delay_seconds},
+       {"period_seconds", x.period_seconds},
+       {"timeout_seconds", x.timeout_seconds},
+       {"failure_threshold", x.failure_threshold},
+       {"success_threshold", x.success_threshold}};
+}
+
+void to_json(nlohmann::json& j, const env_var& x) {
+  j = {{"name", x.name},
+       {"source", x.source},
+       {"ref_name", x.ref_name},
+       {"ref_key", x.ref_key},
+       {"optional", x.optional}};
+}
+
+void to_json(nlohmann::json& j, const env_from_source& x) {
+  j = {{"kind", x.kind},
+       {"name", x.name},
+       {"prefix", x.prefix},
+       {"optional", x.optional}};
 }
 
 void to_json(nlohmann::json& j, const container_spec& x) {
-  j = {{"name", x.name},
-       {"image", x.image},
-       {"requests", x.requests},
-       {"limits", x.limits}};
+  j = {{"name", x.name},     {"image", x.image}, {"requests", x.requests},
+       {"limits", x.limits}, {"env", x.env},     {"env_from", x.env_from}};
+  put_optional(j, "liveness", x.liveness);
+  put_optional(j, "readiness", x.readiness);
+  put_optional(j, "startup", x.startup);
 }
 
 void to_json(nlohmann::json& j, const workload_state& x) {
@@ -254,20 +333,57 @@ void to_json(nlohmann::json& j, const workload_state& x) {
        {"resource_version", x.resource_version},
        {"replicas", x.replicas},
        {"max_surge", x.max_surge},
+       {"max_unavailable", x.max_unavailable},
        {"strategy", x.strategy},
        {"revision", x.revision},
        {"selector", x.selector},
+       {"selector_text", x.selector_text},
+       {"template_labels", x.template_labels},
+       {"containers", x.containers},
+       {"init_containers", x.init_containers},
+       {"creation_timestamp", x.creation_timestamp},
+       {"generation", x.generation},
+       {"observed_generation", x.observed_generation},
+       {"ready_replicas", x.ready_replicas},
+       {"available_replicas", x.available_replicas},
+       {"updated_replicas", x.updated_replicas},
+       {"unavailable_replicas", x.unavailable_replicas},
+       {"paused", x.paused},
+       {"revision_history_limit", x.revision_history_limit},
+       {"service_account", x.service_account},
+       {"current_revision_name", x.current_revision_name},
+       {"update_revision_name", x.update_revision_name},
+       {"conditions", x.conditions}};
+}
+
+void to_json(nlohmann::json& j, const revision_state& x) {
+  j = {{"kind", x.kind},
+       {"name", x.name},
+       {"revision", x.revision},
+       {"created_at", x.created_at},
+       {"template_hash", x.template_hash},
+       {"replicas", x.replicas},
+       {"ready_replicas", x.ready_replicas},
+       {"available_replicas", x.available_replicas},
+       {"current", x.current},
+       {"change_cause", x.change_cause},
        {"containers", x.containers}};
 }
 
 void to_json(nlohmann::json& j, const container_status& x) {
   j = {{"name", x.name},
+       {"image", x.image},
        {"restart_count", x.restart_count},
        {"ready", x.ready},
+       {"started", x.started},
        {"state", x.state},
+       {"state_started_at", x.state_started_at},
        {"waiting_reason", x.waiting_reason},
+       {"waiting_message", x.waiting_message},
        {"last_termination_reason", x.last_termination_reason},
        {"last_exit_code", x.last_exit_code},
+       {"last_termination_message", x.last_termination_message},
+       {"last_started_at", x.last_started_at},
        {"last_finished_at", x.last_finished_at}};
 }
 
@@ -275,7 +391,18 @@ void to_json(nlohmann::json& j, const pod_state& x) {
   j = {{"name", x.name},
        {"phase", x.phase},
        {"node", x.node},
-       {"containers", x.containers}};
+       {"containers", x.containers},
+       {"init_containers", x.init_containers},
+       {"created_at", x.created_at},
+       {"start_time", x.start_time},
+       {"reason", x.reason},
+       {"message", x.message},
+       {"qos_class", x.qos_class},
+       {"owner_kind", x.owner_kind},
+       {"owner_name", x.owner_name},
+       {"template_hash", x.template_hash},
+       {"requests", x.requests},
+       {"conditions", x.conditions}};
 }
 
 void to_json(nlohmann::json& j, const event_record& x) {
@@ -285,19 +412,95 @@ void to_json(nlohmann::json& j, const event_record& x) {
        {"involved_kind", x.involved_kind},
        {"involved_name", x.involved_name},
        {"count", x.count},
-       {"last_seen", x.last_seen}};
+       {"first_seen", x.first_seen},
+       {"last_seen", x.last_seen},
+       {"namespace", x.ns},
+       {"source", x.source}};
 }
 
 void to_json(nlohmann::json& j, const quota_state& x) {
-  j = {{"name", x.name}, {"hard", x.hard}, {"used", x.used}};
+  j = {
+    {"name", x.name}, {"hard", x.hard}, {"used", x.used}, {"scopes", x.scopes}};
+}
+
+void to_json(nlohmann::json& j, const limit_range_item& x) {
+  j = {{"type", x.type},
+       {"default", x.default_limits},
+       {"default_request", x.default_requests},
+       {"min", x.min},
+       {"max", x.max},
+       {"max_limit_request_ratio", x.max_limit_request_ratio}};
+}
+
+void to_json(nlohmann::json& j, const limit_range_state& x) {
+  j = {{"name", x.name}, {"items", x.items}};
+}
+
+void to_json(nlohmann::json& j, const hpa_metric& x) {
+  j = {{"type", x.type},           {"name", x.name},
+       {"container", x.container}, {"target_type", x.target_type},
+       {"target", x.target},       {"current", x.current}};
+}
+
+void to_json(nlohmann::json& j, const hpa_state& x) {
+  j = {{"name", x.name},
+       {"target_kind", x.target_kind},
+       {"target_name", x.target_name},
+       {"min_replicas", x.min_replicas},
+       {"max_replicas", x.max_replicas},
+       {"current_replicas", x.current_replicas},
+       {"desired_replicas", x.desired_replicas},
+       {"last_scale_time", x.last_scale_time},
+       {"metrics", x.metrics},
+       {"conditions", x.conditions}};
+}
+
+void to_json(nlohmann::json& j, const pdb_state& x) {
+  j = {{"name", x.name},
+       {"min_available", x.min_available},
+       {"max_unavailable", x.max_unavailable},
+       {"selector", x.selector},
+       {"current_healthy", x.current_healthy},
+       {"desired_healthy", x.desired_healthy},
+       {"disruptions_allowed", x.disruptions_allowed},
+       {"expected_pods", x.expected_pods},
+       {"conditions", x.conditions}};
+}
+
+void to_json(nlohmann::json& j, const node_summary& x) {
+  j = {{"name", x.name},
+       {"allocatable_cpu_cores", x.allocatable_cpu_cores},
+       {"allocatable_memory_bytes", x.allocatable_memory_bytes},
+       {"allocatable_pods", x.allocatable_pods},
+       {"requested_cpu_cores", x.requested_cpu_cores},
+       {"requested_memory_bytes", x.requested_memory_bytes},
+       {"pods", x.pods},
+       {"unschedulable", x.unschedulable},
+       {"taints", x.taints},
+       {"conditions", x.conditions},
+       {"allocatable", x.allocatable}};
+}
+
+void to_json(nlohmann::json& j, const config_reference& x) {
+  j = {{"kind", x.kind},       {"name", x.name},         {"key", x.key},
+       {"used_by", x.used_by}, {"optional", x.optional}, {"status", x.status},
+       {"reason", x.reason}};
 }
 
 void to_json(nlohmann::json& j, const series_summary& x) {
   j = {{"metric", x.metric},   {"container", x.container},
-       {"window", x.window},   {"unit", x.unit},
+       {"service", x.service}, {"window", x.window},
+       {"unit", x.unit},       {"aggregation", x.aggregation},
        {"samples", x.samples}, {"p50", x.p50},
        {"p95", x.p95},         {"p99", x.p99},
        {"max", x.max},         {"last", x.last}};
+}
+
+void to_json(nlohmann::json& j, const log_pattern& x) {
+  j = {{"pattern", x.pattern},       {"count", x.count},
+       {"first_seen", x.first_seen}, {"last_seen", x.last_seen},
+       {"status", x.status},         {"service", x.service},
+       {"example", x.example}};
 }
 
 void to_json(nlohmann::json& j, const log_record& x) {
@@ -310,11 +513,19 @@ void to_json(nlohmann::json& j, const log_record& x) {
 void to_json(nlohmann::json& j, const context_bundle& x) {
   j = {{"workload_found", x.workload_found},
        {"workload", x.workload},
+       {"revisions", x.revisions},
        {"pods", x.pods},
        {"events", x.events},
        {"quotas", x.quotas},
+       {"limit_ranges", x.limit_ranges},
+       {"hpas", x.hpas},
+       {"pdbs", x.pdbs},
+       {"nodes", x.nodes},
+       {"config_refs", x.config_refs},
        {"metrics", x.metrics},
        {"logs", x.logs},
+       {"log_patterns", x.log_patterns},
+       {"log_events_read", x.log_events_read},
        {"sources", x.sources}};
 }
 

@@ -45,13 +45,20 @@ struct transfer {
   CURL* easy = nullptr;
   curl_slist* headers = nullptr;
   attempt result;
+  bool too_large = false;
   char error_buffer[CURL_ERROR_SIZE] = {0};
 };
 
 size_t on_body(char* data, size_t size, size_t count, void* user) {
   auto* t = static_cast<transfer*>(user);
-  t->result.answer.body.append(data, size * count);
-  return size * count;
+  auto n = size * count;
+  auto cap = t->req->max_response_bytes;
+  if (cap > 0 && t->result.answer.body.size() + n > cap) {
+    t->too_large = true;
+    return 0; // aborts the transfer (CURLE_WRITE_ERROR)
+  }
+  t->result.answer.body.append(data, n);
+  return n;
 }
 
 size_t on_header(char* data, size_t size, size_t count, void* user) {
@@ -170,6 +177,9 @@ public:
             this_wait = asked;
           }
         }
+        if (retry && req.deadline
+            && std::chrono::steady_clock::now() + this_wait >= *req.deadline)
+          retry = false;
         log_attempt(req, out, attempts[i],
                     retry && attempts[i] < req.max_attempts);
         if (retry && attempts[i] < req.max_attempts) {
@@ -303,6 +313,20 @@ private:
       curl_easy_setopt(e, CURLOPT_SSLCERT, cfg_.client_cert_file.c_str());
     if (!cfg_.client_key_file.empty())
       curl_easy_setopt(e, CURLOPT_SSLKEY, cfg_.client_key_file.c_str());
+    if (!cfg_.client_cert_pem.empty()) {
+      curl_blob blob{const_cast<char*>(cfg_.client_cert_pem.data()),
+                     cfg_.client_cert_pem.size(), CURL_BLOB_COPY};
+      curl_easy_setopt(e, CURLOPT_SSLCERT_BLOB, &blob);
+      curl_easy_setopt(e, CURLOPT_SSLCERTTYPE, "PEM");
+    }
+    if (!cfg_.client_key_pem.empty()) {
+      curl_blob blob{const_cast<char*>(cfg_.client_key_pem.data()),
+                     cfg_.client_key_pem.size(), CURL_BLOB_COPY};
+      curl_easy_setopt(e, CURLOPT_SSLKEY_BLOB, &blob);
+      curl_easy_setopt(e, CURLOPT_SSLKEYTYPE, "PEM");
+    }
+    if (!cfg_.proxy_url.empty())
+      curl_easy_setopt(e, CURLOPT_PROXY, cfg_.proxy_url.c_str());
     if (cfg_.insecure_skip_verify) {
       curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
       curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
@@ -341,6 +365,10 @@ private:
         long status = 0;
         curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE, &status);
         t->result.answer.status = static_cast<int>(status);
+      } else if (t->too_large) {
+        t->result.curl_error = "response larger than "
+                               + std::to_string(t->req->max_response_bytes)
+                               + " bytes";
       } else {
         t->result.curl_error = t->error_buffer[0] != '\0'
                                  ? std::string{t->error_buffer}

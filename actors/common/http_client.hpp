@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -26,6 +27,10 @@ struct outgoing {
   std::chrono::milliseconds timeout{10'000};
   /// Total attempts for retryable failures (network, 408, 429, 5xx).
   int max_attempts = 3;
+  /// No retry, and no wait for one, that would end after this time.
+  std::optional<std::chrono::steady_clock::time_point> deadline;
+  /// A larger response body fails the call (0: no limit).
+  size_t max_response_bytes = 0;
 };
 
 /// An answer from the service. Non-2xx statuses are answers, not errors.
@@ -52,7 +57,12 @@ struct client_config {
   std::string ca_pem;
   std::string client_cert_file;
   std::string client_key_file;
+  /// PEM contents instead of files (kubeconfig `client-*-data`).
+  std::string client_cert_pem;
+  std::string client_key_pem;
   bool insecure_skip_verify = false;
+  /// HTTP(S) proxy for every call (kubeconfig `proxy-url`); empty: none.
+  std::string proxy_url;
   /// Backoff between retries: base * 2^attempt, capped, with full jitter.
   std::chrono::milliseconds backoff_base{200};
   std::chrono::milliseconds backoff_cap{8'000};

@@ -61,41 +61,73 @@ context::context_part missing_part(const std::string& source,
   return part;
 }
 
-} // namespace
+/// The caps of the Kubernetes fetch from the configuration.
+context::k8s_limits k8s_limits_of(const agent_config& cfg) {
+  context::k8s_limits limits;
+  limits.max_pods = static_cast<size_t>(cfg.kubernetes.max_pods);
+  limits.max_events = static_cast<size_t>(cfg.kubernetes.max_events);
+  return limits;
+}
 
+/// A fetcher behaviour: one fetch, then the actor quits.
+template <class Fetch>
 fetcher_actor::behavior_type
-kubernetes_fetcher(fetcher_actor::stateful_pointer<fetcher_state> self,
-                   services_ptr services) {
+one_fetch(fetcher_actor::stateful_pointer<fetcher_state> self, Fetch fetch) {
   return {
     [=](atom::fetch, const job_ptr& job, int64_t deadline_ms) {
-      const auto& ep = *job->endpoints;
-      auto part = context::fetch_kubernetes(
-        *services->kubernetes_http,
-        endpoint(ep.kubernetes_url, ep.kubernetes_headers,
-                 services->cfg->kubernetes.timeout),
-        context::make_fetch_scope(job->incident->alert), from_ms(deadline_ms));
+      auto part = fetch(*job, context::make_fetch_scope(job->incident->alert),
+                        from_ms(deadline_ms));
       self->quit();
       return std::make_shared<const context::context_part>(std::move(part));
     },
   };
 }
 
+} // namespace
+
 fetcher_actor::behavior_type
-datadog_fetcher(fetcher_actor::stateful_pointer<fetcher_state> self,
-                services_ptr services) {
-  return {
-    [=](atom::fetch, const job_ptr& job, int64_t deadline_ms) {
-      const auto& ep = *job->endpoints;
-      auto part = context::fetch_datadog(
-        *services->http,
-        endpoint(ep.datadog_url, ep.datadog_headers,
-                 services->cfg->datadog.timeout),
-        context::make_fetch_scope(job->incident->alert), services->cfg->datadog,
-        from_ms(deadline_ms));
-      self->quit();
-      return std::make_shared<const context::context_part>(std::move(part));
-    },
-  };
+kubernetes_fetcher(fetcher_actor::stateful_pointer<fetcher_state> self,
+                   services_ptr services) {
+  return one_fetch(self, [services](const incident_job& job,
+                                    const context::fetch_scope& scope,
+                                    steady::time_point deadline) {
+    const auto& ep = *job.endpoints;
+    return context::fetch_kubernetes(
+      *services->kubernetes_http,
+      endpoint(ep.kubernetes_url, ep.kubernetes_headers,
+               services->cfg->kubernetes.timeout),
+      scope, deadline, k8s_limits_of(*services->cfg));
+  });
+}
+
+fetcher_actor::behavior_type
+datadog_metrics_fetcher(fetcher_actor::stateful_pointer<fetcher_state> self,
+                        services_ptr services) {
+  return one_fetch(self, [services](const incident_job& job,
+                                    const context::fetch_scope& scope,
+                                    steady::time_point deadline) {
+    const auto& ep = *job.endpoints;
+    return context::fetch_datadog_metrics(
+      *services->http,
+      endpoint(ep.datadog_url, ep.datadog_headers,
+               services->cfg->datadog.timeout),
+      scope, services->cfg->datadog, deadline);
+  });
+}
+
+fetcher_actor::behavior_type
+datadog_logs_fetcher(fetcher_actor::stateful_pointer<fetcher_state> self,
+                     services_ptr services) {
+  return one_fetch(self, [services](const incident_job& job,
+                                    const context::fetch_scope& scope,
+                                    steady::time_point deadline) {
+    const auto& ep = *job.endpoints;
+    return context::fetch_datadog_logs(*services->http,
+                                       endpoint(ep.datadog_url,
+                                                ep.datadog_headers,
+                                                services->cfg->datadog.timeout),
+                                       scope, services->cfg->datadog, deadline);
+  });
 }
 
 context_actor::behavior_type
@@ -113,8 +145,10 @@ context_stage(context_actor::stateful_pointer<context_state> self,
       std::vector<std::pair<std::string, fetcher_actor>> fetchers{
         {"kubernetes",
          self->system().spawn<caf::detached>(kubernetes_fetcher, services)},
-        {"datadog",
-         self->system().spawn<caf::detached>(datadog_fetcher, services)},
+        {"datadog.metrics", self->system().spawn<caf::detached>(
+                              datadog_metrics_fetcher, services)},
+        {"datadog.logs",
+         self->system().spawn<caf::detached>(datadog_logs_fetcher, services)},
       };
       c->pending = fetchers.size();
       for (auto& [source, fetcher] : fetchers) {

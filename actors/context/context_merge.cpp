@@ -26,6 +26,7 @@ fetch_scope make_fetch_scope(const enriched_alert& alert) {
   result.pod = alert.pod;
   result.cluster = alert.cluster;
   result.service = alert.service;
+  result.env = alert.env;
   result.alert_time_s = alert.date_ms / 1000;
   return result;
 }
@@ -85,11 +86,19 @@ context_bundle merge_context(std::vector<context_part> parts) {
       result.workload.ref = data.workload.ref;
       have_ref = true;
     }
+    append(result.revisions, data.revisions);
     append(result.pods, data.pods);
     append(result.events, data.events);
     append(result.quotas, data.quotas);
+    append(result.limit_ranges, data.limit_ranges);
+    append(result.hpas, data.hpas);
+    append(result.pdbs, data.pdbs);
+    append(result.nodes, data.nodes);
+    append(result.config_refs, data.config_refs);
     append(result.metrics, data.metrics);
     append(result.logs, data.logs);
+    append(result.log_patterns, data.log_patterns);
+    result.log_events_read += data.log_events_read;
     append(result.sources, data.sources);
     append(result.sources, part.reports);
   }

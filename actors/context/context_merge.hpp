@@ -35,11 +35,12 @@ struct fetch_scope {
   std::string pod;
   std::string cluster;
   std::string service;
+  std::string env;
   int64_t alert_time_s = 0;
 };
 
 /// The scope of an enriched alert (its workload, pod, container, cluster,
-/// service, and its date in seconds).
+/// service, env, and its date in seconds).
 fetch_scope make_fetch_scope(const enriched_alert& alert);
 
 /// The timeout of one call: the endpoint's, cut to the time left before the
@@ -68,9 +69,11 @@ source_report make_report(std::string source, source_status status,
 // -- merging ------------------------------------------------------------------
 
 /// Merges the parts of several sources into one bundle: the first part that
-/// found the workload provides it; pods, events, quotas, metrics and logs are
-/// concatenated in part order; every report of every part is kept (the
-/// parts' `data.sources` first, then their `reports`).
+/// found the workload provides it; every list (revisions, pods, events,
+/// quotas, limit ranges, HPAs, PDBs, nodes, config references, metrics,
+/// logs, log patterns) is concatenated in part order and the log counts
+/// added; every report of every part is kept (the parts' `data.sources`
+/// first, then their `reports`).
 context_bundle merge_context(std::vector<context_part> parts);
 
 } // namespace kfix::context

@@ -153,10 +153,19 @@ public:
     auto services = std::make_shared<pipeline_services>();
     services->cfg = cfg;
     services->http = http::make_curl_client();
-    http::client_config k8s_client;
-    k8s_client.ca_file = cfg->kubernetes.ca_file;
-    k8s_client.insecure_skip_verify = cfg->kubernetes.insecure_skip_tls_verify;
-    services->kubernetes_http = http::make_curl_client(k8s_client);
+    // The Kubernetes API's own client: its CA, client certificate, proxy.
+    std::optional<kubernetes_access> k8s_access;
+    if (!cfg->simulated_kubernetes()) {
+      auto access = resolve_kubernetes_access(*cfg);
+      if (!access)
+        return access.error();
+      log::info("agent", "kubernetes-api",
+                {{"url", log::redact_url(access->base_url)},
+                 {"auth", access->description}});
+      k8s_access = std::move(*access);
+    }
+    services->kubernetes_http = http::make_curl_client(
+      k8s_access ? k8s_access->tls : http::client_config{});
     std::shared_ptr<simulation_endpoints> simulation;
     if (cfg->simulated_kubernetes() || cfg->simulated_datadog()) {
       auto started = start_simulation(*cfg, overrides, sim_servers_);
@@ -164,7 +173,8 @@ public:
         return started.error();
       simulation = *started;
     }
-    resolver_ = std::make_shared<agent_resolver>(cfg, simulation);
+    resolver_ = std::make_shared<agent_resolver>(cfg, simulation,
+                                                 std::move(k8s_access));
     services->resolver = resolver_;
     if (!cfg->gitlab.url.empty()) {
       services->gitops = std::make_shared<publish::gitlab_gitops_source>(

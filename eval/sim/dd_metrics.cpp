@@ -4,8 +4,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <limits>
 #include <map>
+#include <optional>
 #include <set>
 
 namespace kfix::sim {
@@ -21,6 +23,15 @@ bool is_metric_char(char c) {
 caf::error parse_error(std::string_view text, const std::string& why) {
   return make_error(ec::invalid_input, "Error parsing query: unable to parse "
                                          + std::string{text} + ": " + why);
+}
+
+// The percentile of a distribution aggregator ("p99" -> 99), or nullopt.
+std::optional<double> percentile_of(const std::string& aggregator) {
+  static const char* const known[] = {"p50", "p75", "p90", "p95", "p99"};
+  for (auto k : known)
+    if (aggregator == k)
+      return std::stod(aggregator.substr(1));
+  return std::nullopt;
 }
 
 // Parses one query out of `text` (functions around it are skipped).
@@ -44,7 +55,7 @@ caf::expected<metric_query> parse_one(std::string_view text) {
       --agg_begin;
     q.aggregator = to_lower(text.substr(agg_begin, agg_end - agg_begin));
     if (q.aggregator != "avg" && q.aggregator != "sum" && q.aggregator != "min"
-        && q.aggregator != "max")
+        && q.aggregator != "max" && !percentile_of(q.aggregator))
       return parse_error(text, "unknown aggregator " + q.aggregator);
   }
   auto close = text.find('}', open);
@@ -144,6 +155,14 @@ std::string tag_value(const std::vector<std::string>& tags,
 }
 
 double combine(const std::string& method, const std::vector<double>& values) {
+  if (auto p = percentile_of(method)) {
+    // Nearest rank over the member series' values at this point.
+    auto sorted = values;
+    std::sort(sorted.begin(), sorted.end());
+    auto rank = static_cast<size_t>(
+      std::ceil(*p / 100.0 * static_cast<double>(sorted.size()) - 1e-9));
+    return sorted[std::clamp<size_t>(rank, 1, sorted.size()) - 1];
+  }
   if (method == "sum") {
     double total = 0;
     for (auto v : values)

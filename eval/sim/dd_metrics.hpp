@@ -16,7 +16,8 @@ namespace kfix::sim {
 
 /// One metric query: `space_aggr:metric{scope} by {keys}.rollup(m, s)`.
 struct metric_query {
-  /// avg, sum, min or max; empty when the query names none (avg is used).
+  /// avg, sum, min, max, or a percentile of distribution metrics (p50, p75,
+  /// p90, p95, p99); empty when the query names none (avg is used).
   std::string aggregator;
   std::string metric;
   /// Scope terms as written ("kube_namespace:shop", "!env:dev",

@@ -559,6 +559,8 @@ struct k8s_simulator::impl {
   std::vector<json> logs;
 
   fault_injector faults;
+  mutable std::mutex token_mtx;
+  std::string required_token;
 
   explicit impl(cluster_state state);
 
@@ -1654,6 +1656,15 @@ http::response k8s_simulator::handle(const http::request& req) const {
   auto [wait, failure] = impl_->faults.on_request(path);
   if (wait.count() > 0)
     std::this_thread::sleep_for(wait);
+  std::string required;
+  {
+    std::lock_guard<std::mutex> guard{impl_->token_mtx};
+    required = impl_->required_token;
+  }
+  if (!required.empty()
+      && header_value(req, "authorization").value_or("")
+           != "Bearer " + required)
+    return status_response(401, "Unauthorized", "Unauthorized", json{});
   auto resp
     = failure ? impl_->fault_response(*failure, req) : impl_->serve(req);
   if (resp.status == 404
@@ -1678,6 +1689,11 @@ void k8s_simulator::delay_path(std::string path_prefix,
 
 void k8s_simulator::clear_faults() {
   impl_->faults.clear();
+}
+
+void k8s_simulator::require_token(std::string token) {
+  std::lock_guard<std::mutex> guard{impl_->token_mtx};
+  impl_->required_token = std::move(token);
 }
 
 size_t k8s_simulator::request_count() const {

@@ -59,6 +59,11 @@ public:
   /// Removes every fault and delay.
   void clear_faults();
 
+  /// Requires `Authorization: Bearer <token>` on every request, as an API
+  /// server does: a missing or other token gets 401 `Unauthorized`. An
+  /// empty token accepts any request (the default).
+  void require_token(std::string token);
+
   // -- observation ------------------------------------------------------------
 
   /// Requests answered so far.

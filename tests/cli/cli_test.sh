@@ -40,6 +40,15 @@ expect 2 "unknown subcommand" -- "$kfix" frobnicate
 expect 2 "unknown flag" -- "$kfix" serve --no-such-flag
 expect 2 "replay without a folder" -- "$kfix" replay
 expect 2 "replay of a missing folder" -- "$kfix" replay /nonexistent/incident
+expect 0 "kfix record --help" -- "$kfix" record --help
+expect_text "$work/out" "[-][-]alert" "record help names --alert"
+expect 2 "record without --out" -- "$kfix" record --alert "$src/datasets/samples/oom-checkout-0314/alert.json"
+expect 2 "record of a missing alert file" -- "$kfix" record --alert /nonexistent.json --out x
+# Nothing live configured: a clear refusal, nothing written.
+expect 1 "record with simulated APIs" -- env -u KFIX_KUBERNETES_TOKEN \
+  -u KFIX_DATADOG_API_KEY -u KUBERNETES_SERVICE_HOST "$kfix" record \
+  --alert "$src/datasets/samples/oom-checkout-0314/alert.json" --out rec-x
+expect_text "$work/err" "captures a live incident" "record refusal says why"
 
 # config check: defaults pass; a bad file names the file and field.
 expect 0 "config check on defaults" -- "$kfix" config check

@@ -242,7 +242,13 @@ TEST(ContextFetchScripted, KubernetesCapsPagesAndEvents) {
   EXPECT_EQ(part.data.events.size(), 3u);
   const auto* ev = find_report(part.reports, "kubernetes.events");
   EXPECT_EQ(ev->status, source_status::partial);
-  EXPECT_NE(ev->reason.find("capped at 3"), std::string::npos) << ev->reason;
+  EXPECT_NE(ev->reason.find("kept the newest 3 of"), std::string::npos)
+    << ev->reason;
+  // The newest three, newest first.
+  EXPECT_TRUE(std::is_sorted(part.data.events.begin(), part.data.events.end(),
+                             [](const event_record& x, const event_record& y) {
+                               return x.last_seen > y.last_seen;
+                             }));
 }
 
 TEST(ContextFetchScripted, WorkloadNotFoundSkipsTheRest) {
@@ -275,10 +281,47 @@ TEST(ContextFetchScripted, KindDiscoveredWhenTheAlertHasNone) {
   ASSERT_TRUE(part.data.workload_found);
   EXPECT_EQ(part.data.workload.ref.kind, "StatefulSet");
   EXPECT_EQ(c.count("/deployments/ledger-db"), 1u);
-  EXPECT_EQ(c.count("labelSelector=app%3Dledger-db%2Ctier%20in%20%28db%2C"
-                    "cache%29%2C%21canary"),
+  // The pods and the ControllerRevisions, by the same selector.
+  EXPECT_EQ(c.count("/pods?labelSelector=app%3Dledger-db%2Ctier%20in%20%28db%"
+                    "2Ccache%29%2C%21canary"),
             1u)
     << c.sent()[2].url;
+  EXPECT_EQ(c.count("/controllerrevisions?labelSelector=app%3Dledger-db%2Ctier"
+                    "%20in%20%28db%2Ccache%29%2C%21canary"),
+            1u);
+}
+
+TEST(ContextFetchScripted, WorkloadFromThePodsOwner) {
+  scripted_client c;
+  c.on("/pods/checkout-7d9f8b6c5-x2k4q", 200,
+       R"({"kind":"Pod","metadata":{"name":"checkout-7d9f8b6c5-x2k4q",)"
+       R"("namespace":"shop","ownerReferences":[{"kind":"ReplicaSet",)"
+       R"("name":"checkout-7d9f8b6c5","controller":true}]}})");
+  c.on("/replicasets/checkout-7d9f8b6c5", 200,
+       R"({"kind":"ReplicaSet","metadata":{"name":"checkout-7d9f8b6c5",)"
+       R"("namespace":"shop","ownerReferences":[{"kind":"Deployment",)"
+       R"("name":"checkout","controller":true}]}})");
+  script_kubernetes(c);
+  auto scope = checkout_scope();
+  scope.workload = {"", "shop", ""};
+  scope.pod = "checkout-7d9f8b6c5-x2k4q";
+  auto part = fetch_kubernetes(c, k8s_api(), scope, clock_type::now() + 5s);
+  ASSERT_TRUE(part.data.workload_found);
+  EXPECT_EQ(part.data.workload.ref.name, "checkout");
+  EXPECT_EQ(part.data.workload.ref.kind, "Deployment");
+  EXPECT_EQ(part.data.pods.size(), 4u);
+  // A pod without a controller: the workload is skipped, its pod still read.
+  scripted_client bare;
+  bare.on("/pods/lonely", 200,
+          R"({"kind":"Pod","metadata":{"name":"lonely","namespace":"shop"}})");
+  scope.pod = "lonely";
+  part = fetch_kubernetes(bare, k8s_api(), scope, clock_type::now() + 5s);
+  EXPECT_FALSE(part.data.workload_found);
+  const auto* w = find_report(part.reports, "kubernetes.workload");
+  EXPECT_EQ(w->status, source_status::skipped);
+  EXPECT_EQ(w->reason,
+            "the alert names no workload and pod lonely has no controller");
+  EXPECT_EQ(bare.count("/pods?fieldSelector=metadata.name%3Dlonely"), 1u);
 }
 
 TEST(ContextFetchScripted, ForbiddenPodsIsAnAnswer) {
@@ -388,15 +431,19 @@ TEST(ContextFetchScripted, DatadogMetricsAndPagedLogs) {
   const auto* m = find_report(part.reports, "datadog.metrics");
   ASSERT_NE(m, nullptr);
   EXPECT_EQ(m->status, source_status::ok) << m->reason;
-  // 8 queries, 2 summarised series each.
+  // 8 requests (4 families x 2 windows), 2 summarised series each.
   EXPECT_EQ(c.count("/api/v1/query?"), 8u);
   EXPECT_EQ(part.data.metrics.size(), 16u);
   auto q = c.sent()[0];
-  EXPECT_EQ(q.url,
-            "http://dd.test/api/v1/query?from=1772877731&to=1773482531&"
-            "query=max%3Akubernetes.memory.working_set%7Bkube_namespace%3Ashop"
-            "%2Ckube_deployment%3Acheckout%2Ckube_cluster_name%3Aeu-1%7D%20by"
-            "%20%7Bkube_container_name%7D");
+  EXPECT_EQ(q.url.rfind("http://dd.test/api/v1/query?from=1772877731&to="
+                        "1773482531&query=max%3Akubernetes.memory.usage%7Bkube"
+                        "_namespace%3Ashop%2Ckube_deployment%3Acheckout%2Ckube"
+                        "_cluster_name%3Aeu-1%7D%20by%20%7Bkube_container_name"
+                        "%7D%2Cmax%3Akubernetes.memory.working_set",
+                        0),
+            0u)
+    << q.url;
+  EXPECT_EQ(q.deadline.has_value(), true);
   EXPECT_EQ(q.service, "datadog");
   EXPECT_EQ(q.headers[0],
             (std::pair<std::string, std::string>{"DD-API-KEY", "k"}));
@@ -452,12 +499,14 @@ TEST(ContextFetchScripted, DatadogSomeMetricQueriesFail) {
                             clock_type::now() + 5s);
   const auto* m = find_report(part.reports, "datadog.metrics");
   EXPECT_EQ(m->status, source_status::partial);
-  EXPECT_EQ(m->reason.rfind("1 of 8 metric queries failed: HTTP 400: Error "
+  // The memory family fails in both windows.
+  EXPECT_EQ(m->reason.rfind("2 of 8 metric queries failed: HTTP 400: Error "
                             "parsing query",
                             0),
             0u)
     << m->reason;
-  EXPECT_EQ(part.data.metrics.size(), 14u);
+  EXPECT_EQ(m->http_status, 400);
+  EXPECT_EQ(part.data.metrics.size(), 12u);
 }
 
 TEST(ContextFetchScripted, MergeBothSources) {
@@ -471,7 +520,8 @@ TEST(ContextFetchScripted, MergeBothSources) {
     fetch_datadog(c, dd_api(), checkout_scope(), datadog_config{}, deadline));
   auto bundle = merge_context(std::move(parts));
   EXPECT_TRUE(bundle.workload_found);
-  EXPECT_EQ(bundle.sources.size(), 6u);
+  // Ten Kubernetes reports, two Datadog ones.
+  EXPECT_EQ(bundle.sources.size(), 12u);
   const auto* ws
     = bundle.find_metric("kubernetes.memory.working_set", "app", "7d");
   ASSERT_NE(ws, nullptr);
@@ -650,9 +700,11 @@ TEST_F(ContextFetch, OomCheckoutBundle) {
   const std::string id = "oom-checkout-0314";
   datadog_config cfg;
   auto bundle = fetch_all(id, cfg);
-  ASSERT_EQ(bundle.sources.size(), 6u);
+  ASSERT_EQ(bundle.sources.size(), 12u);
   for (const auto& r : bundle.sources)
-    EXPECT_EQ(r.status, source_status::ok) << r.source << ": " << r.reason;
+    EXPECT_EQ(r.status, r.source == "kubernetes.nodes" ? source_status::skipped
+                                                       : source_status::ok)
+      << r.source << ": " << r.reason;
   // The workload and its two containers.
   ASSERT_TRUE(bundle.workload_found);
   const auto& w = bundle.workload;
@@ -718,7 +770,9 @@ TEST_F(ContextFetch, OomCheckoutBundle) {
   const auto* cpu
     = bundle.find_metric("kubernetes.cpu.usage.total", "app", "7d");
   ASSERT_NE(cpu, nullptr);
-  EXPECT_EQ(cpu->unit, "nanocore");
+  EXPECT_EQ(cpu->unit, "core");
+  EXPECT_GT(cpu->max, 0.0);
+  EXPECT_LT(cpu->max, 16.0); // cores, not nanocores
   const auto* shipper
     = bundle.find_metric("kubernetes.memory.working_set", "log-shipper", "7d");
   ASSERT_NE(shipper, nullptr);
@@ -806,9 +860,16 @@ TEST_F(ContextFetch, DelayPastTheDeadlineIsATimeout) {
     = fetch_kubernetes(*client_, k8s_endpoint(id), scope_of(id), start + 400ms);
   EXPECT_LT(clock_type::now() - start, 1400ms);
   EXPECT_FALSE(part.data.workload_found);
-  ASSERT_EQ(part.reports.size(), 4u);
-  for (const auto& r : part.reports)
-    EXPECT_EQ(r.status, source_status::timeout) << r.source << ": " << r.reason;
+  ASSERT_EQ(part.reports.size(), 10u);
+  // What was asked timed out; what needs the workload was skipped.
+  for (const auto& r : part.reports) {
+    auto needs_workload
+      = r.source == "kubernetes.revisions" || r.source == "kubernetes.pdb"
+        || r.source == "kubernetes.config" || r.source == "kubernetes.nodes";
+    EXPECT_EQ(r.status,
+              needs_workload ? source_status::skipped : source_status::timeout)
+      << r.source << ": " << r.reason;
+  }
   // Both Datadog APIs are slow: each is cut off at the deadline, whatever
   // order the source asks them in.
   host().datadog(id)->delay_path("/api/v1/query", 1500ms);
@@ -852,8 +913,11 @@ TEST_F(ContextFetch, WorkloadNotFound) {
 TEST_F(ContextFetch, EverySampleGivesACompleteBundle) {
   for (const auto& inc : incidents()) {
     auto bundle = fetch_all(inc.id, datadog_config{});
+    // No sample has Pending pods.
     for (const auto& r : bundle.sources)
-      EXPECT_EQ(r.status, source_status::ok)
+      EXPECT_EQ(r.status, r.source == "kubernetes.nodes"
+                            ? source_status::skipped
+                            : source_status::ok)
         << inc.id << " " << r.source << ": " << r.reason;
     EXPECT_TRUE(bundle.workload_found) << inc.id;
     EXPECT_EQ(bundle.workload.ref.kind, inc.workload.kind) << inc.id;

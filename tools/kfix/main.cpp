@@ -5,6 +5,7 @@
 #include "actors/common/log.hpp"
 #include "actors/system/agent.hpp"
 #include "actors/system/eval_strategy.hpp"
+#include "actors/system/record.hpp"
 #include "actors/system/replay.hpp"
 #include "config/config.hpp"
 #include "config/defaults.hpp"
@@ -261,6 +262,27 @@ int run_eval(const common_flags& common, eval_flags flags) {
   return failures.empty() ? exit_ok : exit_failure;
 }
 
+int run_record(const common_flags& common, const record_options& opts) {
+  auto cfg = build_config(common);
+  if (!cfg)
+    return fail(render(cfg.error()));
+  if (auto err = cfg->validate())
+    return fail(render(err));
+  auto outcome = record_incident(opts, *cfg);
+  if (!outcome)
+    return fail(render(outcome.error()));
+  nlohmann::json summary{{"dir", outcome->dir},
+                         {"id", outcome->id},
+                         {"exchanges", outcome->exchanges},
+                         {"kubernetes_objects", outcome->kubernetes_objects},
+                         {"metric_series", outcome->metric_series},
+                         {"log_events", outcome->log_events},
+                         {"gitops_files", outcome->gitops_files},
+                         {"sources", outcome->bundle.sources}};
+  std::cout << summary.dump(2) << "\n";
+  return exit_ok;
+}
+
 int run_config_check(const common_flags& common) {
   auto cfg = build_config(common);
   if (!cfg)
@@ -351,6 +373,26 @@ int main(int argc, char** argv) {
     ->required()
     ->check(CLI::ExistingFile);
 
+  record_options record;
+  int64_t record_deadline_ms = record.deadline.count();
+  auto* record_cmd = app.add_subcommand(
+    "record", "Capture a live incident into the recorded-incident format");
+  record_cmd
+    ->add_option("--alert", record.alert_file,
+                 "the webhook body Datadog sent (alert.json)")
+    ->required()
+    ->check(CLI::ExistingFile);
+  record_cmd
+    ->add_option("--out", record.out_dir,
+                 "the incident folder to write (DIR/<incident-id>)")
+    ->required();
+  record_cmd->add_flag("--force", record.force,
+                       "write into a folder that is not empty");
+  record_cmd
+    ->add_option("--deadline-ms", record_deadline_ms,
+                 "time the fetchers have (default 30000)")
+    ->check(CLI::PositiveNumber);
+
   auto* config_cmd = app.add_subcommand("config", "Configuration tools");
   config_cmd->require_subcommand(1);
   auto* check_cmd = config_cmd->add_subcommand(
@@ -383,6 +425,10 @@ int main(int argc, char** argv) {
       return exit_usage;
     }
     return run_eval(common, eval);
+  }
+  if (record_cmd->parsed()) {
+    record.deadline = std::chrono::milliseconds{record_deadline_ms};
+    return run_record(common, record);
   }
   return exit_usage;
 }

@@ -322,11 +322,13 @@ TEST(ContextParse, MetricUnitFromMetricWhenNull) {
   auto sums = summarise_metric_response(data("metrics_cpu_nounit.json"), "24h");
   ASSERT_TRUE(sums) << render(sums.error());
   ASSERT_EQ(sums->size(), 1u);
-  EXPECT_EQ((*sums)[0].unit, "nanocore");
+  // Datadog's nanocores, normalised to cores.
+  EXPECT_EQ((*sums)[0].unit, "core");
   EXPECT_EQ((*sums)[0].window, "24h");
-  EXPECT_DOUBLE_EQ((*sums)[0].max, 750000000.5);
-  EXPECT_DOUBLE_EQ((*sums)[0].p50, 500000000);
-  EXPECT_DOUBLE_EQ((*sums)[0].last, 500000000);
+  EXPECT_DOUBLE_EQ((*sums)[0].max, 0.7500000005);
+  EXPECT_DOUBLE_EQ((*sums)[0].p50, 0.5);
+  EXPECT_DOUBLE_EQ((*sums)[0].last, 0.5);
+  EXPECT_EQ(default_unit("kubernetes.cpu.usage.total"), "nanocore");
   EXPECT_EQ(default_unit("kubernetes.memory.limits"), "byte");
   EXPECT_EQ(default_unit("kubernetes.cpu.limits"), "core");
   EXPECT_EQ(default_unit("kubernetes.containers.restarts"), "count");
@@ -448,18 +450,43 @@ TEST(ContextParse, MetricQueryPlan) {
                               "kube_cluster_name:eu-1");
   datadog_config cfg;
   auto plan = plan_metric_queries(s, cfg);
+  // memory, cpu, pod and apm, for the sizing window then the short one.
   ASSERT_EQ(plan.size(), 8u);
-  EXPECT_EQ(plan[0].query,
-            "max:kubernetes.memory.working_set{kube_namespace:shop,"
+  EXPECT_EQ(plan[0].family, "memory");
+  ASSERT_EQ(plan[0].metrics.size(), 5u);
+  EXPECT_EQ(plan[0].metrics[1], "kubernetes.memory.working_set");
+  EXPECT_EQ(plan[0].query.substr(0, plan[0].query.find(",max:")),
+            "max:kubernetes.memory.usage{kube_namespace:shop,"
             "kube_deployment:checkout,kube_cluster_name:eu-1} by "
             "{kube_container_name}");
+  EXPECT_NE(plan[0].query.find(",max:kubernetes.memory.working_set{kube_"
+                               "namespace:shop,kube_deployment:checkout,kube_"
+                               "cluster_name:eu-1} by {kube_container_name}"),
+            std::string::npos);
   EXPECT_EQ(plan[0].window, "7d");
   EXPECT_EQ(plan[0].to_s, s.alert_time_s);
   EXPECT_EQ(plan[0].from_s, s.alert_time_s - 7 * 86400);
-  EXPECT_EQ(plan[6].metric, "kubernetes.cpu.usage.total");
-  EXPECT_EQ(plan[7].metric, "kubernetes.memory.working_set");
-  EXPECT_EQ(plan[7].window, "1h");
-  EXPECT_EQ(plan[7].from_s, s.alert_time_s - 3600);
+  EXPECT_EQ(plan[1].family, "cpu");
+  EXPECT_EQ(plan[1].metrics.front(), "kubernetes.cpu.usage.total");
+  EXPECT_EQ(plan[1].metrics.size(), 6u);
+  EXPECT_EQ(plan[2].family, "pod");
+  EXPECT_NE(plan[2].query.find("max:kubernetes.ephemeral_storage.usage{"),
+            std::string::npos);
+  // APM for the workload's service (no service tag in the alert).
+  EXPECT_EQ(plan[3].family, "apm");
+  EXPECT_EQ(plan[3].query,
+            "sum:trace.http.request.hits{service:checkout}.as_rate(),"
+            "sum:trace.http.request.errors{service:checkout}.as_rate(),"
+            "p99:trace.http.request{service:checkout}");
+  EXPECT_EQ(plan[4].family, "memory");
+  EXPECT_EQ(plan[4].window, "1h");
+  EXPECT_EQ(plan[4].from_s, s.alert_time_s - 3600);
+  s.service = "checkout-api";
+  s.env = "prod";
+  EXPECT_EQ(plan_metric_queries(s, cfg)[3].query.substr(0, 63),
+            "sum:trace.http.request.hits{service:checkout-api,env:prod}.as_r");
+  cfg.apm_operations.clear();
+  EXPECT_EQ(plan_metric_queries(s, cfg).size(), 6u);
   s.workload.kind = "StatefulSet";
   s.cluster.clear();
   EXPECT_EQ(datadog_scope(s), "kube_namespace:shop,kube_stateful_set:checkout");
