@@ -81,7 +81,7 @@ struct llm_config {
   std::string prompt_file = "config/prompts/plan-v1.txt";
   /// Estimated tokens of the whole prompt; logs and events are cut by
   /// relevance to fit.
-  int prompt_token_budget = 12'000;
+  int prompt_token_budget = 24'000;
   /// USD per million input and output tokens (decision.usage, audit).
   double price_input_per_mtok = 0;
   double price_output_per_mtok = 0;

@@ -4,11 +4,16 @@
 
 namespace kfix::reasoning {
 
+namespace {
+
+/// Larger answers are no plan (the validator takes 64 KiB of answer).
+constexpr size_t max_response_bytes = 4 << 20;
+
+} // namespace
+
 llm_client::llm_client(std::shared_ptr<http::client> http, llm_config cfg,
                        std::string api_key)
   : http_(std::move(http)), cfg_(std::move(cfg)), api_key_(std::move(api_key)) {
-  while (!cfg_.base_url.empty() && cfg_.base_url.back() == '/')
-    cfg_.base_url.pop_back();
 }
 
 llm_exchange llm_client::complete(const llm_request& req) {
@@ -17,10 +22,17 @@ llm_exchange llm_client::complete(const llm_request& req) {
   http::outgoing out;
   out.service = "llm";
   out.method = "POST";
-  out.url = cfg_.base_url + endpoint_path(cfg_);
+  out.url = endpoint_url(cfg_);
   out.body = ex.request_body;
   out.timeout = req.timeout;
   out.max_attempts = cfg_.max_attempts;
+  out.max_response_bytes = max_response_bytes;
+  auto started = std::chrono::steady_clock::now();
+  // A retry starts only when it can end within the time left.
+  if (req.time_left > req.timeout)
+    out.deadline = started + req.time_left - req.timeout;
+  else if (req.time_left.count() > 0)
+    out.deadline = started;
   out.headers.emplace_back("Content-Type", "application/json");
   if (cfg_.provider == "anthropic") {
     out.headers.emplace_back("anthropic-version", "2023-06-01");
@@ -29,7 +41,6 @@ llm_exchange llm_client::complete(const llm_request& req) {
   } else if (!api_key_.empty()) {
     out.headers.emplace_back("Authorization", "Bearer " + api_key_);
   }
-  auto started = std::chrono::steady_clock::now();
   auto answer = http_->send(out);
   ex.latency_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                     std::chrono::steady_clock::now() - started)

@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <set>
@@ -17,8 +19,7 @@ namespace kfix::reasoning {
 
 namespace {
 
-// -- template parsing
-// ----------------------------------------------------------
+// -- template parsing ---------------------------------------------------------
 
 /// Placeholders whose value is made by K-Fix from validated names.
 const std::set<std::string>& trusted_placeholders() {
@@ -93,8 +94,7 @@ std::string trim_lines(std::string text) {
   return text.substr(start);
 }
 
-// -- ranking
-// -------------------------------------------------------------------
+// -- ranking ------------------------------------------------------------------
 
 std::string lower(std::string_view text) {
   std::string out{text};
@@ -197,11 +197,43 @@ bool is_failure_reason(const std::string& reason) {
   return reasons.count(reason) > 0;
 }
 
-// -- rendering
-// -----------------------------------------------------------------
+// -- rendering ----------------------------------------------------------------
 
 std::string dump(const nlohmann::json& j) {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+/// The JSON without what says nothing (empty strings, arrays and objects,
+/// nulls), whole numbers without ".0" and other numbers to 4 significant
+/// digits (or whole above 1000): the same facts in fewer tokens.
+nlohmann::json compact(const nlohmann::json& j) {
+  if (j.is_object()) {
+    auto out = nlohmann::json::object();
+    for (const auto& [key, value] : j.items()) {
+      auto v = compact(value);
+      if (v.is_null() || (v.is_string() && v.get<std::string>().empty())
+          || ((v.is_array() || v.is_object()) && v.empty()))
+        continue;
+      out[key] = std::move(v);
+    }
+    return out;
+  }
+  if (j.is_array()) {
+    auto out = nlohmann::json::array();
+    for (const auto& v : j)
+      out.push_back(compact(v));
+    return out;
+  }
+  if (j.is_number_float()) {
+    auto x = j.get<double>();
+    if (std::isfinite(x) && std::abs(x) < 9e15
+        && (std::abs(x) >= 1000 || x == std::floor(x)))
+      return static_cast<int64_t>(std::llround(x));
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.4g", x);
+    return std::strtod(buf, nullptr);
+  }
+  return j;
 }
 
 /// Untrusted text as it goes into a fence: secrets redacted, fences
@@ -210,8 +242,15 @@ std::string clean(std::string_view text) {
   return defang(context::redact(text));
 }
 
+/// A fenced block of JSON data: compacted, redacted, defanged.
+std::string data_block(const char* kind, const nlohmann::json& j) {
+  return fence(kind, clean(dump(compact(j))));
+}
+
 constexpr size_t max_line_message_bytes = 600;
 constexpr size_t max_prompt_pods = 20;
+constexpr size_t max_prompt_log_patterns = 20;
+constexpr size_t max_prompt_revisions = 5;
 
 std::string log_line(const log_record& log, size_t repeats) {
   nlohmann::json j{
@@ -247,24 +286,49 @@ nlohmann::json context_json(const context_bundle& bundle) {
   auto& pods = j["pods"];
   std::sort(pods.begin(), pods.end(),
             [](const nlohmann::json& a, const nlohmann::json& b) {
-              return a.value("name", "") < b.value("name", "");
+              auto na = a.value("name", "");
+              auto nb = b.value("name", "");
+              return na != nb ? na < nb : dump(a) < dump(b);
             });
   if (pods.size() > max_prompt_pods) {
     j["pods_not_shown"] = pods.size() - max_prompt_pods;
     pods.erase(pods.begin() + static_cast<std::ptrdiff_t>(max_prompt_pods),
                pods.end());
   }
-  auto key = [](const nlohmann::json& m) {
-    return m.value("metric", "") + "|" + m.value("container", "") + "|"
-           + m.value("window", "");
-  };
   auto& metrics = j["metrics"];
   std::sort(metrics.begin(), metrics.end(),
-            [&](const nlohmann::json& a, const nlohmann::json& b) {
-              return key(a) < key(b);
+            [](const nlohmann::json& a, const nlohmann::json& b) {
+              return dump(a) < dump(b);
             });
-  for (auto& s : j["sources"])
+  // Log patterns group every event read, most frequent first: the top
+  // ones, with short examples.
+  if (auto patterns = j.find("log_patterns"); patterns != j.end()) {
+    if (patterns->size() > max_prompt_log_patterns) {
+      j["log_patterns_not_shown"] = patterns->size() - max_prompt_log_patterns;
+      patterns->erase(patterns->begin()
+                        + static_cast<std::ptrdiff_t>(max_prompt_log_patterns),
+                      patterns->end());
+    }
+    for (auto& p : *patterns)
+      if (p.contains("example") && p["example"].is_string())
+        p["example"] = std::string{context::truncate_utf8(
+          p["example"].get<std::string>(), max_line_message_bytes / 2)};
+  }
+  // Sources in a fixed order (they report in the order they finish).
+  auto& sources = j["sources"];
+  for (auto& s : sources)
     s.erase("duration_ms");
+  std::sort(sources.begin(), sources.end(),
+            [](const nlohmann::json& a, const nlohmann::json& b) {
+              return dump(a) < dump(b);
+            });
+  if (auto revisions = j.find("revisions");
+      revisions != j.end() && revisions->size() > max_prompt_revisions) {
+    j["revisions_not_shown"] = revisions->size() - max_prompt_revisions;
+    revisions->erase(revisions->begin()
+                       + static_cast<std::ptrdiff_t>(max_prompt_revisions),
+                     revisions->end());
+  }
   return j;
 }
 
@@ -313,16 +377,17 @@ std::string containers_text(const context_bundle& bundle) {
   return out.empty() ? "unknown: the workload was not found" : out;
 }
 
-/// Lines of a list, oldest first, fenced.
-std::string line_fence(const char* kind, std::vector<std::string> lines,
-                       size_t total) {
+/// Lines of a list, oldest first, fenced; `shown` of `total` records are
+/// in them (a log line stands for its repeats).
+std::string line_fence(const char* kind, const std::vector<std::string>& lines,
+                       size_t shown, size_t total) {
   std::string content;
   for (const auto& l : lines)
     content += l + "\n";
   if (!content.empty())
     content.pop_back();
   return fence(kind, content,
-               "shown=" + std::to_string(lines.size())
+               "shown=" + std::to_string(shown)
                  + " total=" + std::to_string(total));
 }
 
@@ -345,8 +410,7 @@ fit(const std::vector<std::pair<size_t, std::string>>& ranked, int64_t budget,
 
 } // namespace
 
-// -- templates
-// -----------------------------------------------------------------
+// -- templates ----------------------------------------------------------------
 
 caf::expected<prompt_template>
 parse_prompt_template(std::string_view text, const std::string& origin) {
@@ -439,8 +503,7 @@ caf::expected<prompt_template> load_prompt_template(const std::string& path) {
   return parse_prompt_template(buf.str(), path);
 }
 
-// -- fences
-// --------------------------------------------------------------------
+// -- fences -------------------------------------------------------------------
 
 std::string defang(std::string_view text) {
   std::string out;
@@ -488,8 +551,7 @@ int64_t estimate_tokens(std::string_view text) {
   return static_cast<int64_t>((text.size() + 2) / 3);
 }
 
-// -- ranking
-// -------------------------------------------------------------------
+// -- ranking ------------------------------------------------------------------
 
 std::vector<size_t> rank_logs(const std::vector<log_record>& logs,
                               const enriched_alert& alert) {
@@ -537,8 +599,7 @@ std::vector<size_t> rank_events(const std::vector<event_record>& events,
   });
 }
 
-// -- filling
-// -------------------------------------------------------------------
+// -- filling ------------------------------------------------------------------
 
 filled_prompt fill_prompt(const prompt_template& tpl, const prompt_inputs& in) {
   const auto& alert = *in.alert;
@@ -551,24 +612,25 @@ filled_prompt fill_prompt(const prompt_template& tpl, const prompt_inputs& in) {
     {"containers", containers_text(bundle)}};
   values["task"] = substitute(
     in.strategy == "hybrid" ? tpl.task_hybrid : tpl.task_llm, values);
-  values["alert"] = fence("alert", clean(dump(alert_json(alert))));
-  values["context"] = fence("context", clean(dump(context_json(bundle))));
+  values["alert"] = data_block("alert", alert_json(alert));
+  values["context"] = data_block("context", context_json(bundle));
   static const decision no_rules;
-  values["candidates"]
-    = fence("rules_candidates",
-            clean(dump(candidates_json(in.rules ? *in.rules : no_rules))));
+  values["candidates"] = data_block(
+    "rules_candidates", candidates_json(in.rules ? *in.rules : no_rules));
   values["similar_incidents"]
-    = fence("similar_incidents", clean(dump(similar_json(in.similar))));
+    = data_block("similar_incidents", similar_json(in.similar));
   out.system = substitute(tpl.system, values);
   // What is left of the budget goes to events (up to a third first) and
   // logs, the most relevant first.
   out.logs_total = bundle.logs.size();
   out.events_total = bundle.events.size();
-  values["events"] = line_fence("events", {}, out.events_total);
-  values["logs"] = line_fence("logs", {}, out.logs_total);
+  values["events"] = line_fence("events", {}, 0, out.events_total);
+  values["logs"] = line_fence("logs", {}, 0, out.logs_total);
   auto fixed = estimate_tokens(out.system)
                + estimate_tokens(substitute(tpl.user, values));
-  auto room = std::max<int64_t>(0, in.token_budget - fixed);
+  // The evidence always gets a fifth of the budget, even if the prompt then
+  // exceeds it.
+  auto room = std::max<int64_t>(in.token_budget - fixed, in.token_budget / 5);
   std::vector<std::pair<size_t, std::string>> events;
   for (auto i : rank_events(bundle.events, bundle.workload.ref))
     events.emplace_back(i, event_line(bundle.events[i]));
@@ -607,10 +669,12 @@ filled_prompt fill_prompt(const prompt_template& tpl, const prompt_inputs& in) {
     return bundle.logs[i].timestamp;
   });
   out.events_shown = event_lines.size();
-  out.logs_shown = log_lines.size();
+  for (auto k : kept_logs)
+    out.logs_shown += repeat_count[repeat_key(bundle.logs[logs[k].first])];
   values["events"]
-    = line_fence("events", std::move(event_lines), out.events_total);
-  values["logs"] = line_fence("logs", std::move(log_lines), out.logs_total);
+    = line_fence("events", event_lines, out.events_shown, out.events_total);
+  values["logs"]
+    = line_fence("logs", log_lines, out.logs_shown, out.logs_total);
   out.user = substitute(tpl.user, values);
   out.estimated_tokens
     = estimate_tokens(out.system) + estimate_tokens(out.user);

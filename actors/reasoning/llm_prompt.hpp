@@ -59,10 +59,11 @@ struct prompt_inputs {
   std::string strategy = "llm";
   std::vector<similar_incident> similar;
   /// Estimated tokens of system and user text together.
-  int64_t token_budget = 12'000;
+  int64_t token_budget = 24'000;
 };
 
-/// A filled prompt and what was cut to fit the budget.
+/// A filled prompt and what was cut to fit the budget (a log line shown
+/// with its repeats counts as all of them).
 struct filled_prompt {
   std::string version;
   std::string system;

@@ -40,6 +40,13 @@ std::string endpoint_path(const llm_config& cfg) {
   return cfg.provider == "anthropic" ? "/messages" : "/chat/completions";
 }
 
+std::string endpoint_url(const llm_config& cfg) {
+  auto base = cfg.base_url;
+  while (!base.empty() && base.back() == '/')
+    base.pop_back();
+  return base + endpoint_path(cfg);
+}
+
 llm_reply parse_reply(const llm_config& cfg, int status,
                       const std::string& body) {
   return cfg.provider == "anthropic"

@@ -39,6 +39,9 @@ struct llm_request {
   std::string purpose = "answer";
   /// Per attempt, already cut to the time left for the incident.
   std::chrono::milliseconds timeout{20'000};
+  /// When every attempt and every wait between them must be over (0: no
+  /// bound).
+  std::chrono::milliseconds time_left{0};
 };
 
 /// How a call ended, before the answer's content is validated.
@@ -108,6 +111,9 @@ std::string request_body(const llm_config& cfg, const llm_request& req);
 /// The path of the call below `base_url` ("/chat/completions",
 /// "/messages").
 std::string endpoint_path(const llm_config& cfg);
+
+/// The URL of the call: `base_url` (without a trailing slash) and the path.
+std::string endpoint_url(const llm_config& cfg);
 
 /// Parses an HTTP answer of the configured provider.
 llm_reply parse_reply(const llm_config& cfg, int status,

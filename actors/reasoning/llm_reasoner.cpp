@@ -75,6 +75,7 @@ public:
     if (per_attempt < std::chrono::seconds{1})
       return std::nullopt;
     req.timeout = per_attempt;
+    req.time_left = left_;
     auto ex = client_.complete(req);
     left_ -= std::chrono::milliseconds{ex.latency_ms};
     const auto& r = ex.reply;

@@ -1,20 +1,18 @@
 #include "actors/reasoning/llm_replay.hpp"
 
+#include "actors/context/recording.hpp"
+
 namespace kfix::reasoning {
 
 namespace {
 
-/// The path of the call as the cassette records it: the base URL's path
-/// and the endpoint ("/v1/chat/completions").
-std::string call_path(const llm_config& cfg) {
-  auto scheme = cfg.base_url.find("://");
-  auto slash = scheme == std::string::npos ? std::string::npos
-                                           : cfg.base_url.find('/', scheme + 3);
-  auto base
-    = slash == std::string::npos ? std::string{} : cfg.base_url.substr(slash);
-  while (!base.empty() && base.back() == '/')
-    base.pop_back();
-  return base + endpoint_path(cfg);
+/// A request body as the cassette holds it: parsed and masked.
+nlohmann::json masked_body(const std::string& body) {
+  auto j = nlohmann::json::parse(body, nullptr, false);
+  if (j.is_discarded())
+    j = body;
+  context::mask_secrets(j);
+  return j;
 }
 
 } // namespace
@@ -33,7 +31,7 @@ recorded_completion::recorded_completion(
 
 llm_exchange recorded_completion::complete(const llm_request& req) {
   auto body = request_body(cfg_, req);
-  auto masked = cassette::mask_secrets(cassette::body_json(body));
+  auto masked = masked_body(body);
   for (const auto& x : recorded_)
     if (x.request_body == masked) {
       llm_exchange ex;
@@ -45,21 +43,24 @@ llm_exchange recorded_completion::complete(const llm_request& req) {
       ex.response_body = cassette::body_text(x.response_body);
       ex.reply = parse_reply(cfg_, x.status, ex.response_body);
       ex.source = "replay";
-      used_.push_back(x);
+      used_.push_back(x.line);
       return ex;
     }
   if (live_) {
     auto ex = live_->complete(req);
     if (ex.http_status != 0) {
-      cassette::exchange x;
-      x.service = "llm";
-      x.path = call_path(cfg_);
-      x.request_body = masked;
-      x.status = ex.http_status;
+      http::outgoing out;
+      out.service = "llm";
+      out.method = "POST";
+      out.url = endpoint_url(cfg_);
+      out.body = ex.request_body;
+      http::incoming in;
+      in.status = ex.http_status;
       for (const auto& [name, value] : ex.response_headers)
-        x.response_headers[name] = value;
-      x.response_body = cassette::body_json(ex.response_body);
-      used_.push_back(std::move(x));
+        in.headers.emplace(name, value);
+      in.body = ex.response_body;
+      // An empty base keeps the whole path ("/v1/chat/completions").
+      used_.push_back(context::cassette_entry(out, in, ""));
       live_used_ = true;
     }
     return ex;

@@ -13,10 +13,11 @@ namespace kfix::reasoning {
 
 /// The eval's completion client for one incident: answers from the
 /// incident's cassette.jsonl when a recorded `llm` exchange has an
-/// identical request body (after masking); otherwise asks `live`, when an
-/// endpoint is configured, and keeps the exchange for `save`; with neither,
-/// the answer is `stale` (a changed prompt or settings make recordings
-/// stale) and nothing is called.
+/// identical request body (both masked by `context::mask_secrets`);
+/// otherwise asks `live`, when an endpoint is configured, and keeps the
+/// exchange (as `context::cassette_entry` records it) for `save`; with
+/// neither, the answer is `stale` (a changed prompt or settings make
+/// recordings stale) and nothing is called.
 class recorded_completion : public completion_client {
 public:
   /// `live` may be null (no endpoint).
@@ -41,7 +42,8 @@ private:
   std::shared_ptr<completion_client> live_;
   std::vector<cassette::exchange> recorded_;
   std::string load_error_;
-  std::vector<cassette::exchange> used_;
+  /// This run's exchanges as cassette lines.
+  std::vector<nlohmann::json> used_;
   bool live_used_ = false;
 };
 

@@ -212,8 +212,7 @@ std::string param_problem(const param_rule& p, const std::string& value) {
   return "unknown parameter kind";
 }
 
-// -- the checker
-// ----------------------------------------------------------------
+// -- the checker --------------------------------------------------------------
 
 class checker {
 public:

@@ -79,8 +79,7 @@ std::string user_text(const test::fake_llm::request_record& r) {
   return {};
 }
 
-// -- the client and the reasoner over HTTP, both protocols
-// ---------------------
+// -- the client and the reasoner over HTTP, both protocols --------------------
 
 class LlmOverHttp : public ::testing::TestWithParam<std::string> {
 protected:
@@ -118,7 +117,7 @@ TEST_P(LlmOverHttp, ValidAnswerBecomesTheDecision) {
   EXPECT_EQ(d.usage.prompt_tokens, 1800);
   EXPECT_EQ(d.usage.output_tokens, 420);
   EXPECT_DOUBLE_EQ(d.usage.cost_usd, (1800 * 2.5 + 420 * 10) / 1e6);
-  EXPECT_GT(d.usage.latency_ms, 0);
+  EXPECT_EQ(r.calls[0].latency_ms, d.usage.latency_ms);
   // The request as the provider wants it.
   auto reqs = fake.requests();
   ASSERT_EQ(reqs.size(), 1u);
@@ -279,8 +278,7 @@ TEST_P(LlmOverHttp, InjectionStaysDataAndAnObeyingModelGivesAVocabularyPlan) {
 INSTANTIATE_TEST_SUITE_P(Providers, LlmOverHttp,
                          ::testing::Values("openai", "anthropic"));
 
-// -- the audit in PostgreSQL
-// ----------------------------------------------------
+// -- the audit in PostgreSQL --------------------------------------------------
 
 TEST(LlmAudit, CallsAreStoredInPostgres) {
   test::test_database db;
@@ -332,8 +330,7 @@ TEST(LlmAudit, CallsAreStoredInPostgres) {
             std::string::npos);
 }
 
-// -- REASONING in the agent: the llm strategy end to end
-// ------------------------
+// -- REASONING in the agent: the llm strategy end to end ----------------------
 
 TEST(LlmReasoning, AgentDecidesWithTheLlmAndAuditsInPostgres) {
   test::test_database db;
@@ -403,8 +400,7 @@ TEST(LlmReasoning, AgentDecidesWithTheLlmAndAuditsInPostgres) {
   fs::remove_all(state, ec);
 }
 
-// -- the eval: record, replay, stale, skipped
-// ------------------------------------
+// -- the eval: record, replay, stale, skipped ---------------------------------
 
 class LlmEval : public ::testing::Test {
 protected:
@@ -524,6 +520,57 @@ TEST_F(LlmEval, LiveRunRecordsThenReplaysThenGoesStale) {
   EXPECT_TRUE(noted(third->decision, "stale")) << all_notes(third->decision);
   EXPECT_TRUE(noted(third->decision, "the prompt or the settings changed"));
   EXPECT_TRUE(noted(third->decision, "the rules' decision and plans are used"));
+}
+
+} // namespace
+
+namespace {
+
+TEST(LlmEvalDataset, EveryIncidentReplaysItsOwnRecording) {
+  sim::test::temp_dir dir;
+  fs::copy(fs::path{KFIX_SOURCE_DIR} / "datasets" / "eval", dir.path() / "eval",
+           fs::copy_options::recursive);
+  auto data = eval::load_for_eval(dir.path() / "eval");
+  ASSERT_TRUE(data) << render(data.error());
+  ASSERT_GT(data->incidents.size(), 50u);
+  test::fake_llm fake;
+  std::vector<answer> answers(
+    data->incidents.size(),
+    answer::valid({{"decision", "escalate"},
+                   {"reason", "people decide"},
+                   {"plans", nlohmann::json::array()}}));
+  fake.script(answers);
+  std::vector<const eval::loaded_incident*> incidents;
+  for (const auto& li : data->incidents)
+    incidents.push_back(&li);
+  auto notes = [&](pipeline_strategy& s) {
+    s.use_recordings_of(data->incidents);
+    std::vector<std::string> out(incidents.size());
+    s.run(incidents, 2, [&](size_t i, eval::run_record rec) {
+      out[i] = rec.result ? all_notes(rec.result->decision) : rec.error;
+    });
+    return out;
+  };
+  agent_config cfg;
+  cfg.llm.prompt_file
+    = std::string{KFIX_SOURCE_DIR} + "/config/prompts/plan-v1.txt";
+  cfg.llm.model = "gpt-4o";
+  auto live_cfg = cfg;
+  live_cfg.llm = fake_config(fake, "openai");
+  live_cfg.secret.llm_api_key = fake.api_key();
+  pipeline_strategy live{"llm", live_cfg};
+  auto recorded = notes(live);
+  EXPECT_EQ(fake.request_count(), incidents.size());
+  // Offline, every incident's prompt is the recorded one, byte for byte.
+  pipeline_strategy replay{"llm", cfg};
+  auto replayed = notes(replay);
+  EXPECT_EQ(fake.request_count(), incidents.size());
+  for (size_t i = 0; i < incidents.size(); ++i) {
+    EXPECT_EQ(replayed[i].find("stale"), std::string::npos)
+      << incidents[i]->incident.id << ": " << replayed[i];
+    EXPECT_NE(replayed[i].find("the LLM proposed the plans"), std::string::npos)
+      << incidents[i]->incident.id << ": " << replayed[i];
+  }
 }
 
 } // namespace

@@ -16,8 +16,7 @@ namespace kfix::test {
 
 using answer = fake_llm::answer;
 
-// -- scripted answers
-// -----------------------------------------------------------
+// -- scripted answers ---------------------------------------------------------
 
 answer answer::valid(nlohmann::json plans_answer) {
   answer a;
@@ -85,7 +84,7 @@ http::response json_answer(int status, const nlohmann::json& body) {
   return http::json_response(status, body);
 }
 
-// -- request checks (the fake is strict, the client tolerant) ----------------
+// -- request checks (the fake is strict, the client tolerant) -----------------
 
 /// Whether every object of a strict-mode schema lists all its properties
 /// as required and forbids others (OpenAI Structured Outputs).
@@ -253,7 +252,7 @@ std::optional<http::response> check_anthropic(const http::request& req,
   return std::nullopt;
 }
 
-// -- answers -----------------------------------------------------------------
+// -- answers ------------------------------------------------------------------
 
 /// A scripted status and body, as given.
 http::response as_scripted(const answer& a) {
