@@ -12,8 +12,9 @@ reasoning_stage(reasoning_actor::stateful_pointer<reasoning_state>,
   return {
     [=](atom::plan, const job_ptr& job, const bundle_ptr& bundle) {
       const auto& cfg = *services->cfg;
-      return std::make_shared<const decision>(reasoning::decide(
-        job->incident->alert, *bundle, cfg.sizing, cfg.policy));
+      return std::make_shared<const decision>(
+        reasoning::decide(job->incident->alert, *bundle, *services->playbooks,
+                          cfg.sizing, cfg.policy));
     },
   };
 }

@@ -9,7 +9,7 @@ struct reasoning_state {
   static inline const char* name = "kfix.reasoning";
 };
 
-/// REASONING: the rules engine (memory playbooks today).
+/// REASONING: the rules engine over the playbooks of `services`.
 reasoning_actor::behavior_type
 reasoning_stage(reasoning_actor::stateful_pointer<reasoning_state> self,
                 services_ptr services);
