@@ -201,9 +201,11 @@ caf::error load_agent_node(const reader& r, const YAML::Node& root,
                   "incident_deadline_ms", "kubernetes", "datadog", "gitlab",
                   "slack", "simulation", "sizing", "reasoning", "llm"}));
   if (auto s = root["reasoning"]) {
-    KFIX_TRY(r.check_keys(s, "reasoning", {"strategy"}));
+    KFIX_TRY(r.check_keys(s, "reasoning", {"strategy", "playbooks"}));
     KFIX_TRY(
       r.get(s["strategy"], "reasoning.strategy", cfg.reasoning.strategy));
+    KFIX_TRY(
+      r.get(s["playbooks"], "reasoning.playbooks", cfg.reasoning.playbooks));
   }
   KFIX_TRY(load_llm_node(r, root["llm"], cfg.llm));
   if (auto s = root["server"]) {
@@ -477,6 +479,17 @@ bool agent_config::simulated_kubernetes() const {
 
 bool agent_config::simulated_datadog() const {
   return secret.datadog_api_key.empty() || secret.datadog_app_key.empty();
+}
+
+std::vector<std::string> playbook_paths(const reasoning_config& cfg) {
+  static const std::string fallback
+    = std::string{KFIX_SOURCE_DIR} + "/config/playbooks";
+  std::error_code err;
+  if (cfg.playbooks == std::vector<std::string>{"config/playbooks"}
+      && !std::filesystem::exists(cfg.playbooks.front(), err)
+      && std::filesystem::exists(fallback, err))
+    return {fallback};
+  return cfg.playbooks;
 }
 
 const std::vector<std::string>& reasoning_strategies() {

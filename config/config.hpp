@@ -51,10 +51,17 @@ struct sizing_config {
 struct reasoning_config {
   /// One of `reasoning_strategies()`.
   std::string strategy = "rules";
+  /// Playbook files and folders (every *.yaml in a folder), in order.
+  std::vector<std::string> playbooks{"config/playbooks"};
 };
 
 /// The strategies this build's decision engine offers.
 const std::vector<std::string>& reasoning_strategies();
+
+/// The playbook paths to load: `reasoning.playbooks`, except that the
+/// default `config/playbooks`, when the working directory has none, falls
+/// back to the playbooks of the source tree the binary was built from.
+std::vector<std::string> playbook_paths(const reasoning_config& cfg);
 
 /// Whether a strategy asks an LLM (`llm`, `hybrid`).
 bool uses_llm(const std::string& strategy);

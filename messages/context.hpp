@@ -413,6 +413,9 @@ struct context_bundle {
   std::vector<log_pattern> log_patterns;
   /// Log events read from Datadog (grouped into `log_patterns`).
   int64_t log_events_read = 0;
+  /// The application's start-up lines of the sizing window, whatever their
+  /// status ("Started X in 84.2 seconds"): how long a start takes.
+  std::vector<log_record> startup_logs;
   std::vector<source_report> sources;
 
   /// The summary of `metric` for `container` over `window`, if fetched.

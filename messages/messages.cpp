@@ -525,6 +525,7 @@ void to_json(nlohmann::json& j, const context_bundle& x) {
        {"metrics", x.metrics},
        {"logs", x.logs},
        {"log_patterns", x.log_patterns},
+       {"startup_logs", x.startup_logs},
        {"log_events_read", x.log_events_read},
        {"sources", x.sources}};
 }

@@ -98,6 +98,7 @@ context_bundle merge_context(std::vector<context_part> parts) {
     append(result.metrics, data.metrics);
     append(result.logs, data.logs);
     append(result.log_patterns, data.log_patterns);
+    append(result.startup_logs, data.startup_logs);
     result.log_events_read += data.log_events_read;
     append(result.sources, data.sources);
     append(result.sources, part.reports);

@@ -133,7 +133,11 @@ std::string datadog_rate_limit_note(const http::header_map& headers) {
 
 // -- Datadog requests ---------------------------------------------------------
 
-std::string datadog_logs_query(const fetch_scope& scope) {
+namespace {
+
+/// The workload part of a logs query: namespace, then the service or the
+/// workload tag.
+std::string logs_scope_query(const fetch_scope& scope) {
   const auto& ref = scope.workload;
   std::string result = "kube_namespace:" + ref.ns;
   if (!scope.service.empty()) {
@@ -146,8 +150,31 @@ std::string datadog_logs_query(const fetch_scope& scope) {
       tag = "kube_daemon_set";
     result += " " + tag + ":" + ref.name;
   }
-  result += " (status:error OR status:warn OR status:critical)";
   return result;
+}
+
+} // namespace
+
+std::string datadog_logs_query(const fetch_scope& scope) {
+  return logs_scope_query(scope)
+         + " (status:error OR status:warn OR status:critical)";
+}
+
+std::string startup_logs_query(const fetch_scope& scope) {
+  return logs_scope_query(scope)
+         + R"( ("started in" OR (started AND seconds) OR "startup took"))";
+}
+
+std::string startup_logs_request_body(const fetch_scope& scope,
+                                      std::chrono::seconds window, int limit) {
+  nlohmann::json body;
+  body["filter"]["query"] = startup_logs_query(scope);
+  body["filter"]["from"]
+    = format_rfc3339_s(scope.alert_time_s - window.count());
+  body["filter"]["to"] = format_rfc3339_s(scope.alert_time_s + 300);
+  body["page"]["limit"] = limit;
+  body["sort"] = "-timestamp";
+  return body.dump();
 }
 
 std::string logs_request_body(const fetch_scope& scope, int limit,

@@ -65,6 +65,15 @@ std::string datadog_rate_limit_note(const http::header_map& headers);
 /// service, else the workload tag, then error, warn and critical statuses.
 std::string datadog_logs_query(const fetch_scope& scope);
 
+/// The query for the application's start-up lines ("Started X in 84.2
+/// seconds", "node started in 184s"), whatever their status: how long a
+/// start takes decides a startup probe (remediation.md §5.11).
+std::string startup_logs_query(const fetch_scope& scope);
+
+/// The body of the start-up lines search over `window` before the alert.
+std::string startup_logs_request_body(const fetch_scope& scope,
+                                      std::chrono::seconds window, int limit);
+
 /// The body of `POST /api/v2/logs/events/search`: the query, from alert
 /// time - 1 h to alert time + 5 min (RFC 3339), newest first, `page.limit`
 /// and the cursor of the previous page (if any).

@@ -228,6 +228,23 @@ context_part fetch_datadog_logs(http::client& client, const api_endpoint& api,
       break;
     cursor = std::move(next);
   }
+  // The start-up lines of the sizing window: a few, on one page.
+  if (clock_type::now() < deadline && limits.startup_lines > 0) {
+    auto req = base_request(api, base, deadline, limits);
+    req.method = "POST";
+    req.url += "/api/v2/logs/events/search";
+    req.headers.emplace_back("Content-Type", "application/json");
+    req.body = startup_logs_request_body(
+      scope,
+      std::chrono::duration_cast<std::chrono::seconds>(cfg.sizing_window),
+      limits.startup_lines);
+    auto res = client.send(req);
+    if (!check(res, deadline))
+      if (auto parsed = parse_logs_page(
+            res->body, static_cast<size_t>(limits.startup_lines)))
+        for (auto& rec : parsed->records)
+          part.data.startup_logs.push_back(std::move(rec));
+  }
   if (server_partial)
     return finish(source_status::partial,
                   "Datadog returned partial results (meta.status timeout)");

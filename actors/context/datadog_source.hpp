@@ -14,6 +14,8 @@ struct datadog_limits {
   int log_page_limit = 500;
   /// The largest response body accepted.
   size_t max_response_bytes = 64u << 20;
+  /// Start-up log lines read over the sizing window (0: none).
+  int startup_lines = 20;
 };
 
 /// Reads the workload's metrics from Datadog (report `datadog.metrics`):

@@ -328,6 +328,11 @@ std::vector<metric_query> plan_metric_queries(const fetch_scope& scope,
       queries.push_back("sum:" + base + ".errors{" + apm_tags + "}.as_rate()");
       metrics.push_back(base);
       queries.push_back("p99:" + base + "{" + apm_tags + "}");
+      // The older per-service percentile gauge of the same span, which
+      // many monitors still alert on.
+      metrics.push_back(base + ".duration.by.service.99p");
+      queries.push_back("avg:" + base + ".duration.by.service.99p{" + apm_tags
+                        + "}");
     }
     add("apm", std::move(metrics), std::move(queries));
   }

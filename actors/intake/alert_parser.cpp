@@ -640,7 +640,7 @@ constexpr const char* not_yet_oom
     R"re(|prevent(?:ing)?|close to|imminent|pre|will(?: be| get)?)re"
     R"re(|(?:would|could|may|might)(?: be| get)?)[ -]+(?:an? |the )?oom)re";
 
-constexpr std::array<classification_rule, 22> classification_table{{
+constexpr classification_rule classification_table[] = {
   // OOM evidence first: a kill is worse than pressure and needs its sizing.
   {alert_type::oom_killed,
    R"((?i)(?:last_state|state)\.terminated|status_report\.count\.terminated)",
@@ -657,7 +657,22 @@ constexpr std::array<classification_rule, 22> classification_table{{
    nullptr, nullptr},
   {alert_type::image_pull, nullptr, nullptr,
    R"((?i)image ?pull|errimagepull|invalidimagename)", nullptr, nullptr},
-  {alert_type::crash_loop, nullptr, R"((?i)reason:crashloopbackoff)", nullptr,
+  {alert_type::crash_loop, nullptr,
+   R"re((?i)reason:(?:crashloopbackoff|createcontainerconfigerror)re"
+   R"re(|createcontainererror|runcontainererror))re",
+   nullptr, nullptr, nullptr},
+  // APM trace metrics: errors and latency of a service.
+  {alert_type::error_rate, R"((?im)^trace\..*\.errors\b|error[_.]?rate)",
+   nullptr, nullptr, nullptr, nullptr},
+  {alert_type::latency,
+   R"((?im)^trace\..*(?:duration|latency)|\.latency\b|\b(?:p9[59]|9[59]p)\b)",
+   nullptr, nullptr, nullptr, nullptr},
+  {alert_type::probe_failure, R"((?i)(?:liveness|readiness|startup)_probe)",
+   nullptr, nullptr, nullptr, nullptr},
+  // Evictions name their resource in the text.
+  {alert_type::ephemeral_storage, R"((?i)evictions)", nullptr,
+   R"((?i)ephemeral|disk|storage)", nullptr, nullptr},
+  {alert_type::memory_pressure, R"((?i)evictions)", nullptr, R"((?i)memory)",
    nullptr, nullptr},
   // Metric families.
   {alert_type::ephemeral_storage, R"((?i)ephemeral[_.-]?storage)", nullptr,
@@ -696,7 +711,7 @@ constexpr std::array<classification_rule, 22> classification_table{{
    nullptr},
   {alert_type::memory_pressure, nullptr, nullptr, nullptr, R"((?i)\bmemory\b)",
    nullptr},
-}};
+};
 
 struct compiled_rule {
   alert_type type;

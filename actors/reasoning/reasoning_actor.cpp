@@ -88,10 +88,11 @@ decision with_llm(reasoning_state& st, const agent_config& cfg,
 }
 
 /// The decision for one job; nothing thrown escapes.
-decision plan_job(reasoning_state& st, const agent_config& cfg,
+decision plan_job(reasoning_state& st, const pipeline_services& services,
                   const incident_job& job, const context_bundle& bundle) {
-  auto rules
-    = reasoning::decide(job.incident->alert, bundle, cfg.sizing, cfg.policy);
+  const auto& cfg = *services.cfg;
+  auto rules = reasoning::decide(job.incident->alert, bundle,
+                                 *services.playbooks, cfg.sizing, cfg.policy);
   if (!uses_llm(cfg.reasoning.strategy))
     return rules;
   try {
@@ -127,7 +128,7 @@ reasoning_stage(reasoning_actor::stateful_pointer<reasoning_state> self,
   return {
     [=](atom::plan, const job_ptr& job, const bundle_ptr& bundle) {
       return std::make_shared<const decision>(
-        plan_job(self->state, *services->cfg, *job, *bundle));
+        plan_job(self->state, *services, *job, *bundle));
     },
   };
 }

@@ -24,9 +24,10 @@ struct reasoning_state {
 };
 
 /// REASONING (detached: the LLM strategies block on HTTP and write their
-/// audit to the store): the rules decide first; for `llm` and `hybrid`
-/// (cfg.reasoning.strategy) the LLM then proposes or ranks, and any failure
-/// falls back to the rules' decision with a note.
+/// audit to the store): the rules engine over the playbooks of `services`
+/// decides first; for `llm` and `hybrid` (cfg.reasoning.strategy) the LLM
+/// then proposes or ranks, and any failure falls back to the rules'
+/// decision with a note.
 reasoning_actor::behavior_type
 reasoning_stage(reasoning_actor::stateful_pointer<reasoning_state> self,
                 services_ptr services);

@@ -379,17 +379,46 @@ struct checker {
     }
     auto old_pod = pod_total(wl.containers, resource, limits);
     auto new_pod = pod_total(after, resource, limits);
-    auto biggest = std::max(old_pod, new_pod);
-    auto peak = used - old_pod * replicas + (replicas + surge) * biggest;
+    // What the workload's pods count in `used` now: their own requests
+    // (a stalled rollout's pods run an older template than the spec), else
+    // the template times the replicas.
+    int128 counted = old_pod * replicas;
+    int128 running_max = old_pod;
+    int64_t running = 0;
+    if (!limits) {
+      int128 sum = 0;
+      int128 largest = 0;
+      for (const auto& p : bundle.pods) {
+        if (p.phase == "Succeeded" || p.phase == "Failed"
+            || p.phase == "Pending")
+          continue;
+        auto value = amount(p.requests, resource);
+        if (!value)
+          continue;
+        sum += *value;
+        largest = std::max(largest, *value);
+        ++running;
+      }
+      if (running > 0) {
+        counted = sum;
+        running_max = largest;
+      }
+    }
+    auto biggest = std::max(running_max, new_pod);
+    auto peak = used - counted + (replicas + surge) * biggest;
     auto fmt = [&](int128 x) {
       return format_amount(resource, x);
     };
     auto ok = peak <= hard->exact_millis();
-    add("quota_headroom", ok,
-        label + ": rollout peak " + fmt(peak) + (ok ? " ≤" : " >") + " hard "
-          + hard_text + " (used " + fmt(used) + " − " + std::to_string(replicas)
-          + " × " + fmt(old_pod) + " current + (" + std::to_string(replicas)
-          + " + " + std::to_string(surge) + " surge) × " + fmt(biggest) + ")");
+    add(
+      "quota_headroom", ok,
+      label + ": rollout peak " + fmt(peak) + (ok ? " ≤" : " >") + " hard "
+        + hard_text + " (used " + fmt(used) + " − "
+        + (running > 0
+             ? fmt(counted) + " of " + std::to_string(running) + " running pods"
+             : std::to_string(replicas) + " × " + fmt(old_pod) + " current")
+        + " + (" + std::to_string(replicas) + " + " + std::to_string(surge)
+        + " surge) × " + fmt(biggest) + ")");
   }
 
   void quota_headroom(const std::vector<container_spec>& after,

@@ -152,6 +152,11 @@ public:
     // -- services ---------------------------------------------------------
     auto services = std::make_shared<pipeline_services>();
     services->cfg = cfg;
+    auto playbooks = reasoning::load_playbooks(playbook_paths(cfg->reasoning));
+    if (!playbooks)
+      return playbooks.error();
+    services->playbooks
+      = std::make_shared<const reasoning::playbook_set>(std::move(*playbooks));
     services->http = http::make_curl_client();
     // The Kubernetes API's own client: its CA, client certificate, proxy.
     std::optional<kubernetes_access> k8s_access;

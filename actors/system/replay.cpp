@@ -1,6 +1,7 @@
 #include "actors/system/replay.hpp"
 
 #include "actors/intake/alert_parser.hpp"
+#include "actors/reasoning/signals.hpp"
 #include "actors/system/agent.hpp"
 
 #include <nlohmann/json.hpp>
@@ -85,6 +86,24 @@ nlohmann::json replay_json(const replay_outcome& outcome) {
   j["stage"] = to_string(r.stage);
   j["failure"] = r.failure;
   j["sources"] = r.context.sources;
+  j["context"] = r.context;
+  // The signals the rules saw, for playbook authors (docs/playbooks.md).
+  auto signals = reasoning::gather_signals(r.alert, r.context);
+  auto& sj = j["signals"];
+  sj = nlohmann::json::object();
+  for (const auto& [name, value] : signals.values.all())
+    switch (value.kind) {
+      case reasoning::signal_value::number:
+        sj[name] = value.num;
+        break;
+      case reasoning::signal_value::flag:
+        sj[name] = value.on;
+        break;
+      case reasoning::signal_value::text:
+        sj[name] = value.str;
+        break;
+    }
+  j["evidence"] = signals.evidence;
   nlohmann::json plans = nlohmann::json::array();
   for (size_t i = 0; i < r.decision.plans.size(); ++i) {
     const auto& p = r.decision.plans[i];

@@ -3,6 +3,7 @@
 #include "actors/common/http_client.hpp"
 #include "actors/publish/gitops_source.hpp"
 #include "actors/publish/publisher.hpp"
+#include "actors/reasoning/playbook.hpp"
 #include "actors/store/incident_store.hpp"
 #include "config/config.hpp"
 #include "messages/pipeline.hpp"
@@ -35,6 +36,8 @@ struct pipeline_services {
   std::shared_ptr<publish::publisher> publisher;
   /// Opens a store for one actor (each actor owns its connection).
   std::function<std::unique_ptr<store::incident_store>()> make_store;
+  /// The rules engine's playbooks, loaded once at start.
+  std::shared_ptr<const reasoning::playbook_set> playbooks;
 };
 
 using services_ptr = std::shared_ptr<const pipeline_services>;

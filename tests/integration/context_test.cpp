@@ -453,12 +453,21 @@ TEST(ContextFetchScripted, DatadogMetricsAndPagedLogs) {
   ASSERT_EQ(part.data.logs.size(), 4u);
   EXPECT_EQ(part.data.logs[3].message,
             "DB_PASSWORD=<redacted> loaded from env; retrying in 5s");
-  auto posts = c.sent();
-  auto second = nlohmann::json::parse(posts.back().body);
+  // The second logs page follows the cursor; the last request asks for the
+  // start-up lines of the sizing window.
+  std::vector<http::outgoing> posts;
+  for (const auto& r : c.sent())
+    if (r.method == "POST")
+      posts.push_back(r);
+  ASSERT_EQ(posts.size(), 3u);
+  auto second = nlohmann::json::parse(posts[1].body);
   EXPECT_EQ(
     second["page"]["cursor"],
     nlohmann::json::parse(data("logs_page1.json"))["meta"]["page"]["after"]);
-  EXPECT_EQ(posts.back().method, "POST");
+  auto startup = nlohmann::json::parse(posts[2].body);
+  EXPECT_NE(startup["filter"]["query"].get<std::string>().find("started in"),
+            std::string::npos);
+  EXPECT_EQ(startup["filter"]["from"], "2026-03-07T10:02:11Z");
 }
 
 TEST(ContextFetchScripted, DatadogLogsCapped) {

@@ -3,6 +3,7 @@
 // Exit codes: 0 success, 1 failure, 2 bad usage.
 
 #include "actors/common/log.hpp"
+#include "actors/reasoning/playbook.hpp"
 #include "actors/system/agent.hpp"
 #include "actors/system/eval_strategy.hpp"
 #include "actors/system/record.hpp"
@@ -289,6 +290,9 @@ int run_config_check(const common_flags& common) {
     return fail(render(cfg.error()));
   if (auto err = cfg->validate())
     return fail(render(err));
+  auto playbooks = reasoning::load_playbooks(playbook_paths(cfg->reasoning));
+  if (!playbooks)
+    return fail(render(playbooks.error()));
   nlohmann::json summary{
     {"config_file",
      common.config_file.empty() ? "(built-in defaults)" : common.config_file},
@@ -302,7 +306,9 @@ int run_config_check(const common_flags& common) {
     {"datadog", cfg->simulated_datadog() ? "simulated" : "configured"},
     {"publisher", cfg->gitlab.url.empty() ? "local-git" : "gitlab"},
     {"slack", cfg->secret.slack_webhook_url.empty() ? "off" : "on"},
-    {"reasoning", cfg->reasoning.strategy}};
+    {"reasoning", cfg->reasoning.strategy},
+    {"playbooks", playbooks->playbooks.size()},
+    {"playbook_files", playbooks->files}};
   std::cout << summary.dump(2) << "\n";
   return exit_ok;
 }

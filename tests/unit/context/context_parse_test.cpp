@@ -477,7 +477,9 @@ TEST(ContextParse, MetricQueryPlan) {
   EXPECT_EQ(plan[3].query,
             "sum:trace.http.request.hits{service:checkout}.as_rate(),"
             "sum:trace.http.request.errors{service:checkout}.as_rate(),"
-            "p99:trace.http.request{service:checkout}");
+            "p99:trace.http.request{service:checkout},"
+            "avg:trace.http.request.duration.by.service.99p{service:"
+            "checkout}");
   EXPECT_EQ(plan[4].family, "memory");
   EXPECT_EQ(plan[4].window, "1h");
   EXPECT_EQ(plan[4].from_s, s.alert_time_s - 3600);

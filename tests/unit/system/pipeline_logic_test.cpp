@@ -89,13 +89,15 @@ TEST(Decide, RecoveredAlertNeedsNoAction) {
   EXPECT_EQ(d.kind, decision_kind::no_action);
 }
 
-TEST(Decide, TypesWithoutAPlaybookEscalate) {
+TEST(Decide, WithoutTheWorkloadPeopleDecide) {
   enriched_alert a;
   a.transition = "Triggered";
   a.type = alert_type::image_pull;
+  a.workload = {"Deployment", "shop", "cart"};
   auto d = reasoning::decide(a, {}, {}, {});
   EXPECT_EQ(d.kind, decision_kind::escalate);
-  EXPECT_NE(d.reason.find("image_pull"), std::string::npos);
+  EXPECT_NE(d.reason.find("could not be read"), std::string::npos) << d.reason;
+  EXPECT_TRUE(d.plans.empty());
 }
 
 // -- patch synthesis ----------------------------------------------------------
