@@ -2,6 +2,7 @@
 
 #include "actors/common/quantity.hpp"
 #include "config/defaults.hpp"
+#include "messages/plan.hpp"
 
 #include <yaml-cpp/yaml.h>
 
@@ -120,37 +121,123 @@ caf::error reject_secrets(const reader& r, const YAML::Node& node,
   return caf::none;
 }
 
+caf::error load_byte_map(const reader& r, const YAML::Node& node,
+                         const std::string& field,
+                         std::map<std::string, int64_t>& out) {
+  if (!node)
+    return caf::none;
+  if (!node.IsMap())
+    return r.fail(field, "must be a mapping");
+  for (const auto& kv : node) {
+    auto key = kv.first.as<std::string>();
+    int64_t bytes = 0;
+    KFIX_TRY(r.get_bytes(kv.second, field + "." + key, bytes));
+    out[key] = bytes;
+  }
+  return caf::none;
+}
+
+caf::error
+load_action_lists(const reader& r, const YAML::Node& node,
+                  const std::string& field,
+                  std::map<std::string, std::vector<std::string>>& out) {
+  if (!node)
+    return caf::none;
+  if (!node.IsMap())
+    return r.fail(field, "must be a mapping");
+  for (const auto& kv : node) {
+    auto key = kv.first.as<std::string>();
+    std::vector<std::string> actions;
+    KFIX_TRY(r.get(kv.second, field + "." + key, actions));
+    for (const auto& a : actions)
+      if (!parse_action_type(a))
+        return r.fail(field + "." + key, "unknown action " + a);
+    out[key] = std::move(actions);
+  }
+  return caf::none;
+}
+
 caf::error load_policy_node(const reader& r, const YAML::Node& root,
                             policy_config& out) {
-  KFIX_TRY(r.check_keys(
-    root, "",
-    {"memory", "protected_namespaces", "require_dry_run", "auto_merge_envs"}));
+  KFIX_TRY(r.check_keys(root, "",
+                        {"memory", "cpu", "replicas", "forbidden_actions",
+                         "protected_namespaces", "require_dry_run",
+                         "auto_merge_envs", "auto_merge", "circuit_breaker"}));
   if (auto mem = root["memory"]) {
-    KFIX_TRY(r.check_keys(
-      mem, "memory",
-      {"max_increase_factor", "max_limit", "namespace_max_limit"}));
+    KFIX_TRY(r.check_keys(mem, "memory",
+                          {"max_increase_factor", "max_limit",
+                           "namespace_max_limit", "env_max_limit"}));
     KFIX_TRY(r.get(mem["max_increase_factor"], "memory.max_increase_factor",
                    out.max_memory_increase_factor));
     KFIX_TRY(
       r.get_bytes(mem["max_limit"], "memory.max_limit", out.max_memory_bytes));
-    if (auto per_ns = mem["namespace_max_limit"]) {
-      if (!per_ns.IsMap())
-        return r.fail("memory.namespace_max_limit", "must be a mapping");
-      for (const auto& kv : per_ns) {
-        auto ns = kv.first.as<std::string>();
-        int64_t bytes = 0;
-        KFIX_TRY(
-          r.get_bytes(kv.second, "memory.namespace_max_limit." + ns, bytes));
-        out.namespace_max_memory_bytes[ns] = bytes;
-      }
+    KFIX_TRY(load_byte_map(r, mem["namespace_max_limit"],
+                           "memory.namespace_max_limit",
+                           out.namespace_max_memory_bytes));
+    KFIX_TRY(load_byte_map(r, mem["env_max_limit"], "memory.env_max_limit",
+                           out.env_max_memory_bytes));
+  }
+  if (auto cpu = root["cpu"]) {
+    KFIX_TRY(r.check_keys(cpu, "cpu", {"max_increase_factor", "max_limit"}));
+    KFIX_TRY(r.get(cpu["max_increase_factor"], "cpu.max_increase_factor",
+                   out.max_cpu_increase_factor));
+    if (auto max = cpu["max_limit"]) {
+      std::string text;
+      KFIX_TRY(r.get(max, "cpu.max_limit", text));
+      auto q = parse_quantity(text);
+      if (!q || q->negative())
+        return r.fail("cpu.max_limit", "not a CPU quantity: " + text);
+      out.max_cpu_millis = q->millis();
     }
+  }
+  if (auto rep = root["replicas"]) {
+    KFIX_TRY(r.check_keys(rep, "replicas", {"max", "max_scale_factor"}));
+    KFIX_TRY(r.get(rep["max"], "replicas.max", out.max_replicas));
+    KFIX_TRY(r.get(rep["max_scale_factor"], "replicas.max_scale_factor",
+                   out.max_scale_factor));
+  }
+  if (auto fa = root["forbidden_actions"]) {
+    KFIX_TRY(r.check_keys(fa, "forbidden_actions", {"envs", "namespaces"}));
+    KFIX_TRY(load_action_lists(r, fa["envs"], "forbidden_actions.envs",
+                               out.forbidden_actions_by_env));
+    KFIX_TRY(load_action_lists(r, fa["namespaces"],
+                               "forbidden_actions.namespaces",
+                               out.forbidden_actions_by_namespace));
   }
   KFIX_TRY(r.get(root["protected_namespaces"], "protected_namespaces",
                  out.protected_namespaces));
   KFIX_TRY(
     r.get(root["require_dry_run"], "require_dry_run", out.require_dry_run));
+  // `auto_merge_envs` is the older spelling of `auto_merge.envs`.
   KFIX_TRY(
-    r.get(root["auto_merge_envs"], "auto_merge_envs", out.auto_merge_envs));
+    r.get(root["auto_merge_envs"], "auto_merge_envs", out.auto_merge.envs));
+  if (auto am = root["auto_merge"]) {
+    KFIX_TRY(r.check_keys(am, "auto_merge",
+                          {"envs", "actions", "memory_raises_only",
+                           "min_eval_top1_rate", "eval_report",
+                           "min_similar_merged"}));
+    KFIX_TRY(r.get(am["envs"], "auto_merge.envs", out.auto_merge.envs));
+    KFIX_TRY(
+      r.get(am["actions"], "auto_merge.actions", out.auto_merge.actions));
+    for (const auto& a : out.auto_merge.actions)
+      if (!parse_action_type(a))
+        return r.fail("auto_merge.actions", "unknown action " + a);
+    KFIX_TRY(r.get(am["memory_raises_only"], "auto_merge.memory_raises_only",
+                   out.auto_merge.memory_raises_only));
+    KFIX_TRY(r.get(am["min_eval_top1_rate"], "auto_merge.min_eval_top1_rate",
+                   out.auto_merge.min_eval_top1_rate));
+    KFIX_TRY(r.get(am["eval_report"], "auto_merge.eval_report",
+                   out.auto_merge.eval_report));
+    KFIX_TRY(r.get(am["min_similar_merged"], "auto_merge.min_similar_merged",
+                   out.auto_merge.min_similar_merged));
+  }
+  if (auto cb = root["circuit_breaker"]) {
+    KFIX_TRY(
+      r.check_keys(cb, "circuit_breaker", {"max_mrs_per_namespace_per_hour"}));
+    KFIX_TRY(r.get(cb["max_mrs_per_namespace_per_hour"],
+                   "circuit_breaker.max_mrs_per_namespace_per_hour",
+                   out.max_mrs_per_namespace_per_hour));
+  }
   if (auto err = out.validate())
     return r.fail("policy", render(err));
   return caf::none;
@@ -433,29 +520,60 @@ std::string mount_name(std::string_view var) {
 
 // -- validation ---------------------------------------------------------------
 
+bool is_production_env(const std::string& env) {
+  std::string lower = env;
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) {
+                   return std::tolower(c);
+                 });
+  return lower == "prod" || lower == "production";
+}
+
 caf::error policy_config::validate() const {
   if (max_memory_increase_factor < 1.0 || max_memory_increase_factor > 10.0)
     return make_error(ec::invalid_config,
                       "memory.max_increase_factor must be within [1, 10]");
   if (max_memory_bytes <= 0)
     return make_error(ec::invalid_config, "memory.max_limit must be positive");
-  for (const auto& env : auto_merge_envs) {
-    std::string lower = env;
-    std::transform(lower.begin(), lower.end(), lower.begin(),
-                   [](unsigned char c) {
-                     return std::tolower(c);
-                   });
-    if (lower == "prod" || lower == "production")
+  if (max_cpu_increase_factor < 1.0 || max_cpu_increase_factor > 20.0)
+    return make_error(ec::invalid_config,
+                      "cpu.max_increase_factor must be within [1, 20]");
+  if (max_cpu_millis <= 0)
+    return make_error(ec::invalid_config, "cpu.max_limit must be positive");
+  if (max_replicas < 1)
+    return make_error(ec::invalid_config, "replicas.max must be at least 1");
+  if (max_scale_factor < 1.0)
+    return make_error(ec::invalid_config,
+                      "replicas.max_scale_factor must be at least 1");
+  if (max_mrs_per_namespace_per_hour < 0)
+    return make_error(ec::invalid_config,
+                      "circuit_breaker.max_mrs_per_namespace_per_hour must "
+                      "be 0 (off) or more");
+  for (const auto& env : auto_merge.envs)
+    if (is_production_env(env))
       return make_error(ec::invalid_config,
                         "auto_merge_envs: " + env
-                          + " may never auto-merge (production)");
-  }
+                          + " may never auto-merge (production merge "
+                            "requests always need a person)");
+  if (auto_merge.min_eval_top1_rate < 0 || auto_merge.min_eval_top1_rate > 1)
+    return make_error(ec::invalid_config,
+                      "auto_merge.min_eval_top1_rate must be within [0, 1]");
+  if (auto_merge.min_similar_merged < 0)
+    return make_error(ec::invalid_config,
+                      "auto_merge.min_similar_merged must be >= 0");
   return caf::none;
 }
 
-int64_t policy_config::memory_cap_for(const std::string& ns) const {
-  auto i = namespace_max_memory_bytes.find(ns);
-  return i == namespace_max_memory_bytes.end() ? max_memory_bytes : i->second;
+int64_t policy_config::memory_cap_for(const std::string& ns,
+                                      const std::string& env) const {
+  auto cap = max_memory_bytes;
+  if (auto i = namespace_max_memory_bytes.find(ns);
+      i != namespace_max_memory_bytes.end())
+    cap = i->second;
+  if (auto i = env_max_memory_bytes.find(env);
+      !env.empty() && i != env_max_memory_bytes.end())
+    cap = std::min(cap, i->second);
+  return cap;
 }
 
 caf::error sizing_config::validate() const {

@@ -11,24 +11,64 @@
 
 namespace kfix {
 
+/// When a merge request may be merged without a person (staging, dev):
+/// conditions measured by the eval and by past merges, never the model's
+/// own confidence.
+struct auto_merge_policy {
+  /// Envs where auto-merge may happen; prod and production never can.
+  std::vector<std::string> envs;
+  /// Only plans whose every action is one of these.
+  std::vector<std::string> actions{"set_resources"};
+  /// Only raises of memory (no CPU, no lowering, no other resource).
+  bool memory_raises_only = true;
+  /// The eval's top-1 correct rate for the incident's alert type must reach
+  /// this, from `eval_report` (a report.json or baseline file).
+  double min_eval_top1_rate = 0.95;
+  std::string eval_report;
+  /// Fixes of the same kind merged before (the incident memory).
+  int64_t min_similar_merged = 3;
+};
+
 /// Caps and rules applied to every plan (config/policy.yaml).
 struct policy_config {
   /// New memory limit at most this factor of the current one.
   double max_memory_increase_factor = 2.0;
   /// Absolute cap on a container's memory limit, in bytes.
   int64_t max_memory_bytes = 16LL << 30;
-  /// Per-namespace overrides of the absolute cap, in bytes.
+  /// Per-namespace and per-env overrides of the absolute cap, in bytes (the
+  /// smaller applies).
   std::map<std::string, int64_t> namespace_max_memory_bytes;
+  std::map<std::string, int64_t> env_max_memory_bytes;
+  /// New CPU request or limit at most this factor of the current one, and
+  /// an absolute cap in milli-cores.
+  double max_cpu_increase_factor = 3.0;
+  int64_t max_cpu_millis = 16'000;
+  /// Replicas (scale_replicas, HPA maxReplicas) at most this many, and at
+  /// most this factor of the current count.
+  int32_t max_replicas = 50;
+  double max_scale_factor = 2.0;
+  /// Actions never proposed, by env and by namespace.
+  std::map<std::string, std::vector<std::string>> forbidden_actions_by_env;
+  std::map<std::string, std::vector<std::string>>
+    forbidden_actions_by_namespace;
   /// Namespaces K-Fix never changes (kube-system and others).
   std::vector<std::string> protected_namespaces{"kube-system"};
   /// Server-side dry-run is mandatory when a cluster is configured.
   bool require_dry_run = true;
-  /// Envs where merge requests may be auto-merged; prod never can.
-  std::vector<std::string> auto_merge_envs;
+  auto_merge_policy auto_merge;
+  /// Merge requests K-Fix opens per namespace per hour; 0 disables the
+  /// circuit breaker.
+  int32_t max_mrs_per_namespace_per_hour = 3;
 
   [[nodiscard]] caf::error validate() const;
-  int64_t memory_cap_for(const std::string& ns) const;
+  /// The memory cap for a namespace (and env, when given).
+  int64_t memory_cap_for(const std::string& ns,
+                         const std::string& env = {}) const;
 };
+
+/// Whether an env is production ("prod", "production", any case): never
+/// auto-merged.
+bool is_production_env(const std::string& env);
 
 /// Sizing parameters of the memory rules (VPA/KRR-derived).
 struct sizing_config {

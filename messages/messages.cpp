@@ -588,7 +588,11 @@ void to_json(nlohmann::json& j, const check_result& x) {
 }
 
 void to_json(nlohmann::json& j, const verdict& x) {
-  j = {{"plan_id", x.plan_id}, {"accepted", x.accepted}, {"checks", x.checks}};
+  j = {{"plan_id", x.plan_id},
+       {"accepted", x.accepted},
+       {"checks", x.checks},
+       {"auto_merge", x.auto_merge},
+       {"auto_merge_reason", x.auto_merge_reason}};
 }
 
 void to_json(nlohmann::json& j, const publication& x) {

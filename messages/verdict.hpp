@@ -20,6 +20,9 @@ struct verdict {
   std::string plan_id;
   bool accepted = false;
   std::vector<check_result> checks;
+  /// Whether policy lets its merge request merge without a person, and why.
+  bool auto_merge = false;
+  std::string auto_merge_reason;
 
   /// "quota: limits.memory would reach 17Gi of 16Gi; ..." for failed checks.
   std::string reasons() const;

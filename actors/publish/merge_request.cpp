@@ -277,6 +277,12 @@ std::string safety_section(const incident_result& r, const plan& chosen) {
   }
   if (!rejected.empty())
     out += "**Rejected plans**\n\n" + rejected + "\n";
+  if (chosen_verdict != nullptr && !chosen_verdict->auto_merge_reason.empty())
+    out += std::string{"**Auto-merge:** "}
+           + (chosen_verdict->auto_merge ? "allowed by policy: "
+                                         : "not allowed: ")
+           + one_line(escape_markdown_text(chosen_verdict->auto_merge_reason))
+           + "\n\n";
   return out;
 }
 

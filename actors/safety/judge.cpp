@@ -10,10 +10,11 @@ std::vector<verdict> judge(const decision& d, const context_bundle& bundle,
                            const patch_set& patches,
                            const incident_endpoints& endpoints,
                            const workload_ref& workload,
-                           const agent_config& cfg, http::client* client) {
+                           const agent_config& cfg, http::client* client,
+                           const policy_facts& facts) {
   std::vector<verdict> result;
   for (const auto& p : d.plans) {
-    auto v = check_plan(p, bundle, cfg.policy);
+    auto v = check_plan(p, bundle, cfg.policy, facts);
     v.plan_id = p.id;
     for (const auto& [plan_id, why] : patches.failures)
       if (plan_id == p.id) {
@@ -32,6 +33,11 @@ std::vector<verdict> judge(const decision& d, const context_bundle& bundle,
         v.checks.push_back(
           {"dry_run", false, true, "no cluster configured: dry run skipped"});
       }
+    }
+    if (v.accepted) {
+      auto am = decide_auto_merge(p, bundle, cfg.policy, facts);
+      v.auto_merge = am.allowed;
+      v.auto_merge_reason = std::move(am.reason);
     }
     result.push_back(std::move(v));
   }

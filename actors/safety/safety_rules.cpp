@@ -151,6 +151,7 @@ struct checker {
   const plan& p;
   const context_bundle& bundle;
   const policy_config& policy;
+  const policy_facts& facts;
   verdict v;
 
   void add(std::string rule, bool passed, std::string detail,
@@ -165,20 +166,6 @@ struct checker {
 
   const std::string& ns() const {
     return bundle.workload.ref.ns;
-  }
-
-  void protected_namespace() {
-    const auto& list = policy.protected_namespaces;
-    auto hit = std::find(list.begin(), list.end(), ns()) != list.end();
-    if (hit)
-      add("protected_namespace", false,
-          "namespace " + ns()
-            + " is protected by policy; K-Fix never "
-              "changes it");
-    else
-      add("protected_namespace", true,
-          "namespace " + ns() + " is not protected (protected: "
-            + (list.empty() ? std::string{"none"} : join(list, ", ")) + ")");
   }
 
   /// Returns false when the action cannot be checked further.
@@ -310,8 +297,9 @@ struct checker {
       else
         passed.push_back("memory limit " + i->second + " ≤ " + text);
     }
-    auto ns_cap = policy.memory_cap_for(ns());
-    auto text = "cap " + format_memory(ns_cap) + " for namespace " + ns();
+    auto ns_cap = policy.memory_cap_for(ns(), facts.env);
+    auto text = "cap " + format_memory(ns_cap) + " for namespace " + ns()
+                + (facts.env.empty() ? "" : " in env " + facts.env);
     if (new_bytes > ns_cap)
       failed.push_back("memory limit " + i->second + " > " + text);
     else
@@ -478,7 +466,8 @@ struct checker {
       v.accepted = true;
       return;
     }
-    protected_namespace();
+    for (auto& c : policy_checks(p, bundle, policy, facts))
+      v.checks.push_back(std::move(c));
     auto after = apply_resources(p, bundle.workload);
     std::set<std::string> touched;
     bool resources_ok = true;
@@ -530,8 +519,8 @@ struct checker {
 } // namespace
 
 verdict check_plan(const plan& p, const context_bundle& bundle,
-                   const policy_config& policy) {
-  checker c{p, bundle, policy, {}};
+                   const policy_config& policy, const policy_facts& facts) {
+  checker c{p, bundle, policy, facts, {}};
   c.run();
   return c.v;
 }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "actors/safety/policy.hpp"
 #include "config/config.hpp"
 #include "messages/context.hpp"
 #include "messages/plan.hpp"
@@ -25,7 +26,9 @@ std::vector<container_spec> apply_resources(const plan& p,
 
 /// Checks a plan against the policy and the cluster state, without I/O.
 /// Rules, each a `check_result` with numbers in its detail:
-/// - `protected_namespace`: the workload's namespace is not protected;
+/// - the policy engine's checks (policy.hpp: protected namespace, forbidden
+///   actions, replica and HPA bounds, CPU caps, image source, circuit
+///   breaker);
 /// - per `set_resources` action: `container_exists`, `quantity_format`
 ///   (memory and ephemeral storage without m/u/n or K, whole bytes; CPU no
 ///   finer than 1m; known parameters only), `request_le_limit` per resource
@@ -41,6 +44,6 @@ std::vector<container_spec> apply_resources(const plan& p,
 /// `no_changes` note; actions other than `set_resources` get a skipped
 /// check naming them.
 verdict check_plan(const plan& p, const context_bundle& bundle,
-                   const policy_config& policy);
+                   const policy_config& policy, const policy_facts& facts = {});
 
 } // namespace kfix::safety

@@ -3,6 +3,7 @@
 #include "messages/error.hpp"
 #include "messages/incident.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -130,6 +131,11 @@ public:
   /// Checks that the store is reachable.
   [[nodiscard]] virtual caf::error ping() = 0;
 
+  /// How many incidents of namespace `ns` were published in the last
+  /// `seconds` (the policy's circuit breaker).
+  [[nodiscard]] virtual caf::expected<int64_t>
+  count_recent_publications(const std::string& ns, int64_t seconds) = 0;
+
   /// Appends the audit record of one LLM call.
   [[nodiscard]] virtual caf::error record_llm_call(const llm_call_record& r)
     = 0;
@@ -152,6 +158,8 @@ public:
   caf::error record_result(const incident_result& r) override;
   caf::expected<std::string> incident_json(int64_t incident_id) override;
   caf::error ping() override;
+  caf::expected<int64_t> count_recent_publications(const std::string& ns,
+                                                   int64_t seconds) override;
   caf::error record_llm_call(const llm_call_record& r) override;
 
   /// The stages recorded for an incident, in order.
@@ -169,6 +177,8 @@ private:
     bool open = true;
     bool published = false;
     std::optional<kfix::publication> publication;
+    std::string ns;
+    std::chrono::system_clock::time_point published_at;
   };
   std::unordered_map<std::string, int64_t> by_delivery_;
   std::unordered_map<int64_t, incident_row> incidents_;
@@ -198,6 +208,10 @@ public:
   }
   caf::expected<std::string> incident_json(int64_t incident_id) override {
     return target_->incident_json(incident_id);
+  }
+  caf::expected<int64_t> count_recent_publications(const std::string& ns,
+                                                   int64_t seconds) override {
+    return target_->count_recent_publications(ns, seconds);
   }
   caf::error ping() override {
     return target_->ping();

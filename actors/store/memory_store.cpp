@@ -84,8 +84,13 @@ memory_store::record_alerts(const std::vector<alert_to_store>& batch) {
     ids.push_back(next_id_++);
   assign_incident_ids(plan, ids);
   for (const auto& row : plan.new_incidents)
-    incidents_[row.id] = {row.group_key, workload_key_of(*row.alert).text(),
-                          row.open, false, std::nullopt};
+    incidents_[row.id] = {row.group_key,
+                          workload_key_of(*row.alert).text(),
+                          row.open,
+                          false,
+                          std::nullopt,
+                          row.alert->workload.ns,
+                          {}};
   for (auto id : plan.resolved)
     incidents_[id].open = false;
   for (const auto& row : plan.progress) {
@@ -103,8 +108,10 @@ caf::error memory_store::record_stage(int64_t incident_id, incident_stage stage,
   std::lock_guard<std::mutex> guard{mtx_};
   stages_[incident_id].emplace_back(stage, detail);
   if (auto i = incidents_.find(incident_id); i != incidents_.end()) {
-    if (stage == incident_stage::published)
+    if (stage == incident_stage::published) {
       i->second.published = true;
+      i->second.published_at = std::chrono::system_clock::now();
+    }
     if (stage == incident_stage::published || stage == incident_stage::failed
         || stage == incident_stage::closed)
       i->second.open = false;
@@ -143,6 +150,18 @@ caf::expected<std::string> memory_store::incident_json(int64_t incident_id) {
 
 caf::error memory_store::ping() {
   return caf::none;
+}
+
+caf::expected<int64_t>
+memory_store::count_recent_publications(const std::string& ns,
+                                        int64_t seconds) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  auto since = std::chrono::system_clock::now() - std::chrono::seconds{seconds};
+  int64_t n = 0;
+  for (const auto& [id, row] : incidents_)
+    if (row.published && row.ns == ns && row.published_at >= since)
+      ++n;
+  return n;
 }
 
 std::vector<incident_stage> memory_store::stages(int64_t incident_id) const {

@@ -239,6 +239,19 @@ public:
     return found;
   }
 
+  caf::expected<int64_t> count_recent_publications(const std::string& ns,
+                                                   int64_t seconds) override {
+    return run<int64_t>([&](pqxx::connection& c) {
+      pqxx::read_transaction tx{c};
+      return tx
+        .exec_params1("SELECT count(*) FROM incidents WHERE namespace = $1 "
+                      "AND stage = 'published' AND updated_at > now() - "
+                      "make_interval(secs => $2)",
+                      ns, static_cast<double>(seconds))[0]
+        .as<int64_t>();
+    });
+  }
+
   caf::error ping() override {
     auto done = run<bool>([](pqxx::connection& c) {
       pqxx::nontransaction tx{c};

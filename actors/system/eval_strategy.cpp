@@ -76,6 +76,9 @@ void pipeline_strategy::run(
   cfg.gitlab.url.clear();
   cfg.simulation.datasets.clear();
   cfg.simulation.incidents.clear();
+  // Each incident is scored alone: the circuit breaker is about a live
+  // stream of merge requests, not a replayed dataset.
+  cfg.policy.max_mrs_per_namespace_per_hour = 0;
   agent_overrides overrides;
   overrides.publisher = std::make_shared<publish::capturing_publisher>();
   overrides.without_server = true;

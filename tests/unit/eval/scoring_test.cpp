@@ -179,7 +179,7 @@ incident_result published(std::vector<plan> plans, std::string chosen) {
   r.chosen_plan = chosen;
   r.publication = publication{};
   for (const auto& p : r.decision.plans)
-    r.verdicts.push_back(verdict{p.id, true, {}});
+    r.verdicts.push_back(verdict{p.id, true, {}, false, {}});
   r.duration_ms = 12;
   return r;
 }
@@ -244,8 +244,8 @@ TEST(EvalScore, AcceptedPlanRejectedBySafetyIsAFalseRejection) {
   r.decision.kind = decision_kind::escalate;
   r.decision.reason = "no plan passed";
   r.decision.plans = {good};
-  r.verdicts
-    = {verdict{"p1", false, {check_result{"quota", false, false, "no room"}}}};
+  r.verdicts = {verdict{
+    "p1", false, {check_result{"quota", false, false, "no room"}}, false, {}}};
   auto s = score_incident(facts("fix"), &r, "");
   EXPECT_EQ(s.decision, "escalate");
   EXPECT_FALSE(s.decision_correct);

@@ -452,6 +452,33 @@ INSTANTIATE_TEST_SUITE_P(
                   "phase:pending} by {kube_namespace} > 3",
                   "", "", alert_type::pending_pods},
     classify_case{"nothing", "trace.http.request.hits", "", "traffic", "",
+                  alert_type::unknown},
+    classify_case{"config error reason", "kubernetes.containers.state.waiting",
+                  "max(last_10m):max:kubernetes.containers.state.waiting{"
+                  "reason:createcontainerconfigerror} by {pod_name} >= 1",
+                  "", "", alert_type::crash_loop},
+    classify_case{"APM error rate", "trace.http.request.errors",
+                  "sum(last_10m):sum:trace.http.request.errors{service:a}."
+                  "as_count() / sum:trace.http.request.hits{service:a}."
+                  "as_count() > 0.05",
+                  "", "", alert_type::error_rate},
+    classify_case{"APM latency", "trace.http.request.duration.by.service.99p",
+                  "avg(last_10m):avg:trace.http.request.duration.by.service."
+                  "99p{service:a} > 0.5",
+                  "", "", alert_type::latency},
+    classify_case{"liveness failures",
+                  "kubernetes.liveness_probe.failure.total", "", "", "",
+                  alert_type::probe_failure},
+    classify_case{"storage evictions", "kubernetes.kubelet.evictions", "",
+                  "pods evicted (ephemeral storage)", "",
+                  alert_type::ephemeral_storage},
+    // A business metric with nothing Kubernetes about it: no row may match
+    // by default (a row without patterns once classified everything as an
+    // OOM kill).
+    classify_case{"business metric", "shop.checkout.abandoned",
+                  "sum(last_30m):sum:shop.checkout.abandoned{env:prod}."
+                  "as_count() > 300",
+                  "Checkout abandonment above normal", "",
                   alert_type::unknown}));
 
 } // namespace
