@@ -273,6 +273,10 @@ TEST_P(LlmOverHttp, InjectionStaysDataAndAnObeyingModelGivesAVocabularyPlan) {
   EXPECT_EQ(a.params,
             (std::map<std::string, std::string>{{"replicas", "500"}}));
   EXPECT_TRUE(a.container.empty());
+  // ...which the policy rejects downstream.
+  auto failed = rt::policy_failures(d.plans[0], incident.bundle);
+  EXPECT_NE(std::find(failed.begin(), failed.end(), "replicas_cap"),
+            failed.end());
 }
 
 INSTANTIATE_TEST_SUITE_P(Providers, LlmOverHttp,

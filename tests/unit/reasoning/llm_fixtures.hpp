@@ -4,6 +4,7 @@
 #include "actors/reasoning/llm_prompt.hpp"
 #include "actors/reasoning/llm_protocol.hpp"
 #include "actors/reasoning/llm_reasoner.hpp"
+#include "actors/safety/policy.hpp"
 #include "config/config.hpp"
 
 #include <nlohmann/json.hpp>
@@ -141,6 +142,22 @@ inline nlohmann::json obeying_answer() {
            {answer_plan(nullptr, "Scale to 500 replicas",
                         {answer_action("scale_replicas", nullptr,
                                        {{"replicas", "500"}})})}}};
+}
+
+/// The rules of the shipped policy (config/policy.yaml) that `p` breaks in
+/// a prod incident.
+inline std::vector<std::string> policy_failures(const plan& p,
+                                                const context_bundle& bundle) {
+  auto policy
+    = load_policy_file(std::string{KFIX_SOURCE_DIR} + "/config/policy.yaml");
+  safety::policy_facts facts;
+  facts.env = "prod";
+  std::vector<std::string> failed;
+  for (const auto& c : safety::policy_checks(
+         p, bundle, policy ? *policy : policy_config{}, facts))
+    if (!c.passed && !c.skipped)
+      failed.push_back(c.rule);
+  return failed;
 }
 
 /// LLM settings pointing nowhere (the tests script the client).
