@@ -654,7 +654,7 @@ resolve_sources(const std::vector<repo_file>& files, const std::string& path,
                         {},
                         0,
                         yaml_to_json((*docs)[document], typed)});
-    const auto& obj = s.layers.front().value;
+    const auto obj = s.layers.front().value;
     s.kind = obj.value("kind", "");
     s.name = obj.value("metadata", json::object()).value("name", "");
     kustomize_graph g{parse_kustomizations(files)};

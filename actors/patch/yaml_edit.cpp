@@ -6,6 +6,7 @@
 #include <cctype>
 #include <cstdlib>
 #include <exception>
+#include <regex>
 
 namespace kfix::patching {
 
@@ -178,21 +179,18 @@ json resolve_plain(const std::string& s) {
     return true;
   if (is_keyword(s, {"false", "no", "off"}))
     return false;
-  auto digits = [](std::string_view d) {
-    return !d.empty() && std::all_of(d.begin(), d.end(), [](char c) {
-      return std::isdigit(static_cast<unsigned char>(c)) != 0;
-    });
-  };
-  std::string_view body = s;
-  if (body.front() == '-' || body.front() == '+')
-    body.remove_prefix(1);
-  if (digits(body))
+  static const std::regex int_re{"[-+]?(0|[1-9][0-9]*)"};
+  static const std::regex float_re{
+    "[-+]?(([0-9]+)?\\.[0-9]+|[0-9]+\\.[0-9]*)([eE][-+]?[0-9]+)?"
+    "|[-+]?[0-9]+[eE][-+]?[0-9]+|[-+]?\\.(inf|Inf|INF)|\\.(nan|NaN|NAN)"};
+  static const std::regex other_int_re{"0[0-7]+|0x[0-9a-fA-F]+|0o[0-7]+"
+                                       "|[-+]?[0-9][0-9_]*"};
+  if (std::regex_match(s, int_re))
     return std::strtoll(s.c_str(), nullptr, 10);
-  auto dot = body.find('.');
-  if (dot != std::string_view::npos
-      && body.find_first_not_of("0123456789.eE+-") == std::string_view::npos
-      && (digits(body.substr(0, dot)) || digits(body.substr(dot + 1, 1))))
+  if (std::regex_match(s, float_re))
     return std::strtod(s.c_str(), nullptr);
+  if (std::regex_match(s, other_int_re))
+    return std::strtoll(s.c_str(), nullptr, 0);
   return s;
 }
 
@@ -202,8 +200,16 @@ bool needs_quotes(std::string_view s) {
   if (s.empty() || s.front() == ' ' || s.back() == ' ' || s.back() == ':')
     return true;
   auto first = static_cast<unsigned char>(s.front());
-  if (!std::isalpha(first) && s.front() != '/' && s.front() != '_')
+  if (std::isdigit(first)) {
+    // Digits read as numbers, dates as timestamps, `1:20` as base 60.
+    static const std::regex date_re{"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}.*"};
+    if (!resolve_plain(std::string{s}).is_string()
+        || std::regex_match(std::string{s}, date_re)
+        || s.find(':') != std::string_view::npos)
+      return true;
+  } else if (!std::isalpha(first) && s.front() != '/' && s.front() != '_') {
     return true;
+  }
   if (is_keyword(s,
                  {"true", "false", "yes", "no", "on", "off", "y", "n", "null"}))
     return true;
@@ -805,6 +811,9 @@ struct edit_context {
   size_t unit;
   /// Offset of block sequence dashes from their key.
   size_t seq_indent;
+  /// Where new keys of block maps go (see `yaml_edit`).
+  const std::vector<std::string>& place_before;
+  const std::vector<std::string>& place_after;
 };
 
 std::string quote_value(const std::string& value, char q) {
@@ -992,6 +1001,8 @@ caf::expected<splices> replace_scalar(const edit_context& ctx,
     token = "null";
   else if (q == '"' || q == '\'')
     token = quote_value(v.scalar, q);
+  else if (v.style == scalar_style::quoted_text)
+    token = quote_value(v.scalar, needs_quotes(v.scalar) ? '"' : 0);
   else
     token = scalar_token(v, 0);
   return splices{{pos, end, token}};
@@ -1125,19 +1136,41 @@ caf::expected<splices> flow_insert(const edit_context& ctx,
   return splices{{p, p, ", " + entry}};
 }
 
-/// Inserts `key: v` as the last entry of a block map.
+/// Inserts `key: v` into a block map: where `ctx` places it, else as its
+/// last entry.
 splices insert_block_entry(const edit_context& ctx, const YAML::Node& map,
                            const std::string& key, const yaml_value& v) {
   auto es = yaml_entries(map);
   auto col = key_column(ctx.t, map);
-  auto& [last_key, last_value] = es.back();
-  auto last = entry_last_line(ctx.t, last_key, last_value);
+  auto listed = [](const std::vector<std::string>& keys, const YAML::Node& k) {
+    return std::find(keys.begin(), keys.end(), yaml_scalar(k)) != keys.end();
+  };
+  const std::pair<YAML::Node, YAML::Node>* before = nullptr;
+  const std::pair<YAML::Node, YAML::Node>* after = &es.back();
+  for (const auto& e : es)
+    if (before == nullptr && listed(ctx.place_before, e.first)
+        && starts_line(ctx.t, mark_pos(e.first)))
+      before = &e;
+  if (before == nullptr)
+    for (const auto& e : es)
+      if (listed(ctx.place_after, e.first))
+        after = &e;
+  auto anchor = before != nullptr
+                  ? ctx.t.line_of(mark_pos(before->first))
+                  : entry_last_line(ctx.t, after->first, after->second);
   render_style s{local_unit(ctx.t, map, ctx.unit), ctx.seq_indent,
-                 ctx.t.eol_or_dominant(last),
+                 ctx.t.eol_or_dominant(anchor),
                  majority_quote(ctx.t.text(), {map}, ctx.quote)};
   std::string out;
   render_entry(out, key, v, col, s);
-  return {insert_after_line(ctx.t, last, std::move(out))};
+  if (before == nullptr)
+    return {insert_after_line(ctx.t, anchor, std::move(out))};
+  // Comment lines right above the key belong to it.
+  while (anchor > 0 && ctx.t.blank_or_comment(anchor - 1)
+         && !ctx.t.blank(anchor - 1))
+    --anchor;
+  auto at = ctx.t.begin(anchor);
+  return {{at, at, std::move(out)}};
 }
 
 /// Appends `item` to a sequence (the value of `key`).
@@ -1490,7 +1523,12 @@ caf::expected<std::string> apply_one(std::string_view text, size_t document,
   if (unit == 0)
     unit = 2;
   auto seq_indent = document_seq_indent(t, *doc).value_or(unit);
-  edit_context ctx{t, quote_of(text, *doc, e.quote_from), unit, seq_indent};
+  edit_context ctx{t,
+                   quote_of(text, *doc, e.quote_from),
+                   unit,
+                   seq_indent,
+                   e.place_before,
+                   e.place_after};
   caf::expected<splices> xs = splices{};
   switch (e.op) {
     case edit_op::set:

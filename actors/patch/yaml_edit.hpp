@@ -144,6 +144,11 @@ struct yaml_edit {
   /// new values that have none of their own; empty: the map the value goes
   /// into.
   yaml_path quote_from;
+  /// set, when a new key goes into a block map: before the first of these
+  /// keys the map has (with the comment lines above it), else after the
+  /// last of `place_after` it has, else after its last entry.
+  std::vector<std::string> place_before = {};
+  std::vector<std::string> place_after = {};
 };
 
 /// Applies `edits` in order to document `document` of `text` and returns the
