@@ -668,7 +668,8 @@ resolve_workload(const std::vector<repo_file>& files, const object_state& o,
                              [](const path_step& s) {
                                return s.is_match();
                              });
-      container.erase(it + 1, container.end());
+      if (it != container.end())
+        container.erase(it + 1, container.end());
       if (find_in_json(o.before, container) == nullptr) {
         std::vector<std::string> names;
         auto seq = container;
@@ -916,7 +917,11 @@ caf::expected<patch> synthesize(const plan& p, const workload_ref& workload,
     (c.on == object_change::target::hpa ? on_hpa : on_workload).push_back(c);
   if (on_workload.empty() && on_hpa.empty())
     return make_error(ec::invalid_input, "no action changes a manifest");
-  workload_ref w{kind, workload.ns, wl->sources.name};
+  // The namespace: the alert's, else the manifest's.
+  auto ns = workload.ns.empty() ? wl->before.value("metadata", json::object())
+                                    .value("namespace", std::string{})
+                                : workload.ns;
+  workload_ref w{kind, ns, wl->sources.name};
   auto resolved = resolve_workload(files, *wl, on_workload, w);
   if (!resolved)
     return resolved.error();
@@ -924,7 +929,7 @@ caf::expected<patch> synthesize(const plan& p, const workload_ref& workload,
   // The HPA, when the plan changes it.
   std::optional<object_state> hpa;
   if (!on_hpa.empty()) {
-    manifest_query q{"HorizontalPodAutoscaler", "", workload.ns,
+    manifest_query q{"HorizontalPodAutoscaler", "", w.ns,
                      [&](const YAML::Node& doc) {
                        auto ref = yaml_child(yaml_child(doc, "spec"),
                                              "scaleTargetRef");
@@ -976,7 +981,7 @@ caf::expected<patch> synthesize(const plan& p, const workload_ref& workload,
   if (!on_workload.empty()) {
     result.k8s_patch = strategic_patch(on_workload).dump();
     result.dry_run_targets.push_back(
-      {api_path(kind, wl->before.value("apiVersion", ""), workload.ns, w.name),
+      {api_path(kind, wl->before.value("apiVersion", ""), w.ns, w.name),
        result.k8s_patch});
   }
   if (hpa) {
@@ -999,7 +1004,7 @@ caf::expected<patch> synthesize(const plan& p, const workload_ref& workload,
     const auto& meta = hpa->before["metadata"];
     result.dry_run_targets.push_back(
       {api_path("HorizontalPodAutoscaler", hpa->before.value("apiVersion", ""),
-                workload.ns, meta.value("name", "")),
+                w.ns, meta.value("name", "")),
        body.dump()});
   }
   return result;

@@ -254,6 +254,69 @@ TEST(KustomizeOverlay, Json6902PatchesOfOtherFieldsDoNotBlock) {
               {"Deployment", "shop-qa", "cart"});
 }
 
+TEST(KustomizeOverlay, InlineStrategicMergeStringsAndComponents) {
+  const std::string manifest = "apiVersion: apps/v1\n"
+                               "kind: Deployment\n"
+                               "metadata:\n"
+                               "  name: api\n"
+                               "spec:\n"
+                               "  template:\n"
+                               "    spec:\n"
+                               "      containers:\n"
+                               "        - name: app\n"
+                               "          image: r/api:1\n";
+  const std::string overlay = "namespace: web\n"
+                              "resources:\n"
+                              "  - ../base\n"
+                              "components:\n"
+                              "  - ../sizing\n"
+                              "patchesStrategicMerge:\n"
+                              "  - |-\n"
+                              "    apiVersion: apps/v1\n"
+                              "    kind: Deployment\n"
+                              "    metadata:\n"
+                              "      name: api\n"
+                              "    spec:\n"
+                              "      replicas: 2\n";
+  const std::string component = "apiVersion: kustomize.config.k8s.io/v1alpha1\n"
+                                "kind: Component\n"
+                                "patches:\n"
+                                "  - path: memory.yaml\n";
+  const std::string memory = "apiVersion: apps/v1\n"
+                             "kind: Deployment\n"
+                             "metadata:\n"
+                             "  name: api\n"
+                             "spec:\n"
+                             "  template:\n"
+                             "    spec:\n"
+                             "      containers:\n"
+                             "        - name: app\n"
+                             "          resources: {limits: {memory: 1Gi}}\n";
+  std::vector<repo_file> fs{
+    {"web/base/deployment.yaml", manifest, ""},
+    {"web/base/kustomization.yaml", "resources:\n  - deployment.yaml\n", ""},
+    {"web/prod/kustomization.yaml", overlay, ""},
+    {"web/sizing/kustomization.yaml", component, ""},
+    {"web/sizing/memory.yaml", memory, ""}};
+  workload_ref api{"Deployment", "web", "api"};
+  plan p = one(action_type::scale_replicas, "", {{"replicas", "5"}});
+  action mem;
+  mem.type = action_type::set_resources;
+  mem.container = "app";
+  mem.params = {{"memory_limit", "2Gi"}};
+  p.actions.push_back(mem);
+  auto made = synthesize_patch(p, api, fs, {"prod", ""});
+  ASSERT_TRUE(made) << render(made.error());
+  ASSERT_EQ(made->files.size(), 2u) << made->diff;
+  EXPECT_EQ(made->files[0].path, "web/prod/kustomization.yaml");
+  EXPECT_EQ(made->files[0].after,
+            expected_text(overlay, {replace(13, "      replicas: 5")}));
+  EXPECT_EQ(made->files[1].path, "web/sizing/memory.yaml");
+  EXPECT_EQ(made->files[1].after,
+            expected_text(memory, {replace(10, "          resources: {limits: "
+                                               "{memory: 2Gi}}")}));
+}
+
 // -- the model
 // ------------------------------------------------------------------
 
