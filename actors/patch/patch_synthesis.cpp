@@ -245,39 +245,36 @@ changes_of(const action& a, const std::string& kind,
         return err;
       std::optional<int64_t> min;
       std::optional<int64_t> max;
-      for (const auto& [key, field, bound] :
-           {std::tuple{"min_replicas", "minReplicas", &min},
-            std::tuple{"max_replicas", "maxReplicas", &max}}) {
+      // The bounds are plain fields; a utilization target's path depends on
+      // the HPA's API version (resolved against the manifest).
+      for (const auto& [key, field, resource] :
+           {std::tuple{"min_replicas", "minReplicas", ""},
+            std::tuple{"max_replicas", "maxReplicas", ""},
+            std::tuple{"target_cpu_utilization", "", "cpu"},
+            std::tuple{"target_memory_utilization", "", "memory"}}) {
         if (a.param(key).empty())
           continue;
         auto n = int_param(a, key, 1);
         if (!n)
           return n.error();
-        *bound = *n;
+        if (std::string{key} == "min_replicas")
+          min = *n;
+        if (std::string{key} == "max_replicas")
+          max = *n;
+        auto target = *resource != '\0';
         auto c = workload_change(
-          a, set_edit(keys_path({"spec", field}),
-                      yaml_value::number(std::to_string(*n))));
+          a,
+          set_edit(target ? yaml_path{} : keys_path({"spec", field}),
+                   yaml_value::number(std::to_string(*n))),
+          target ? object_change::field::hpa_target
+                 : object_change::field::plain);
         c.on = object_change::target::hpa;
+        c.detail = resource;
         out.push_back(std::move(c));
       }
       if (min && max && *min > *max)
         return bad(a, "min_replicas " + std::to_string(*min)
                         + " exceeds max_replicas " + std::to_string(*max));
-      for (const auto& [key, resource] :
-           {std::pair{"target_cpu_utilization", "cpu"},
-            std::pair{"target_memory_utilization", "memory"}}) {
-        if (a.param(key).empty())
-          continue;
-        auto n = int_param(a, key, 1);
-        if (!n)
-          return n.error();
-        auto c = workload_change(
-          a, set_edit({}, yaml_value::number(std::to_string(*n))),
-          object_change::field::hpa_target);
-        c.on = object_change::target::hpa;
-        c.detail = resource;
-        out.push_back(std::move(c));
-      }
       if (out.empty())
         return bad(a, "no HPA field to change");
       return out;

@@ -113,31 +113,31 @@ bool has_in_json(const nlohmann::json& doc, const yaml_path& p) {
 
 // -- values -------------------------------------------------------------------
 
-yaml_value yaml_value::number(std::string v) {
+namespace {
+
+yaml_value scalar_value(std::string v, scalar_style style) {
   yaml_value x;
   x.scalar = std::move(v);
-  x.style = scalar_style::number;
+  x.style = style;
   return x;
+}
+
+} // namespace
+
+yaml_value yaml_value::number(std::string v) {
+  return scalar_value(std::move(v), scalar_style::number);
 }
 
 yaml_value yaml_value::quantity(std::string v) {
-  yaml_value x;
-  x.scalar = std::move(v);
-  x.style = scalar_style::quantity;
-  return x;
+  return scalar_value(std::move(v), scalar_style::quantity);
 }
 
 yaml_value yaml_value::text(std::string v) {
-  yaml_value x;
-  x.scalar = std::move(v);
-  return x;
+  return scalar_value(std::move(v), scalar_style::text);
 }
 
 yaml_value yaml_value::quoted(std::string v) {
-  yaml_value x;
-  x.scalar = std::move(v);
-  x.style = scalar_style::quoted_text;
-  return x;
+  return scalar_value(std::move(v), scalar_style::quoted_text);
 }
 
 yaml_value yaml_value::null() {
@@ -683,17 +683,23 @@ size_t key_column(const text_lines& t, const YAML::Node& map) {
   return t.column(mark_pos(map.begin()->first));
 }
 
+/// How far right of key `k` the keys of its block-map value `v` sit (0 when
+/// `v` is not a non-empty block map).
+size_t child_offset(const text_lines& t, const YAML::Node& k,
+                    const YAML::Node& v) {
+  if (!v.IsMap() || is_flow(v) || v.size() == 0)
+    return 0;
+  auto kc = t.column(mark_pos(k));
+  auto vc = key_column(t, v);
+  return vc > kc ? vc - kc : 0;
+}
+
 /// The indentation step used below `map`'s keys: from a block-map value of
 /// `map` if one exists, else `fallback`.
 size_t local_unit(const text_lines& t, const YAML::Node& map, size_t fallback) {
-  for (auto& [k, v] : yaml_entries(map)) {
-    if (v.IsMap() && !is_flow(v) && v.size() > 0) {
-      auto kc = t.column(mark_pos(k));
-      auto vc = key_column(t, v);
-      if (vc > kc)
-        return vc - kc;
-    }
-  }
+  for (auto& [k, v] : yaml_entries(map))
+    if (auto u = child_offset(t, k, v); u > 0)
+      return u;
   return fallback;
 }
 
@@ -702,14 +708,11 @@ size_t document_unit(const text_lines& t, const YAML::Node& n) {
   if (!n.IsMap() || is_flow(n))
     return 0;
   for (auto& [k, v] : yaml_entries(n)) {
-    if (v.IsMap() && !is_flow(v) && v.size() > 0) {
-      auto kc = t.column(mark_pos(k));
-      auto vc = key_column(t, v);
-      if (vc > kc)
-        return vc - kc;
+    if (auto u = child_offset(t, k, v); u > 0)
+      return u;
+    if (v.IsMap())
       if (auto u = document_unit(t, v); u > 0)
         return u;
-    }
   }
   return 0;
 }
@@ -1372,13 +1375,20 @@ caf::expected<std::optional<std::vector<hop>>> walk(const YAML::Node& root,
   return std::optional{std::move(hops)};
 }
 
+/// `walk` for a path that must end in a map key (`what` the edit says).
+caf::expected<std::optional<std::vector<hop>>>
+walk_to_key(const YAML::Node& root, const yaml_path& p, const char* what) {
+  if (p.empty() || !p.back().is_key())
+    return unsupported(std::string{"only map keys can "} + what + ": "
+                       + to_string(p));
+  return walk(root, p);
+}
+
 /// Removes the key at `p` and up to `prune` enclosing maps it leaves empty.
 caf::expected<splices> remove_at(const edit_context& ctx,
                                  const YAML::Node& root, const yaml_path& p,
                                  size_t prune) {
-  if (p.empty() || !p.back().is_key())
-    return unsupported("only map keys can be removed: " + to_string(p));
-  auto hops = walk(root, p);
+  auto hops = walk_to_key(root, p, "be removed");
   if (!hops)
     return hops.error();
   if (!*hops)
@@ -1395,9 +1405,7 @@ caf::expected<splices> remove_at(const edit_context& ctx,
 /// Replaces the value at `p` by `null`.
 caf::expected<splices> null_at(const edit_context& ctx, const YAML::Node& root,
                                const yaml_path& p) {
-  if (p.empty() || !p.back().is_key())
-    return unsupported("only map values can become null: " + to_string(p));
-  auto hops = walk(root, p);
+  auto hops = walk_to_key(root, p, "become null");
   if (!hops)
     return hops.error();
   if (!*hops)

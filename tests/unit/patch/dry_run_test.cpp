@@ -2,6 +2,7 @@
 #include "actors/safety/dry_run.hpp"
 #include "eval/sim/incident.hpp"
 #include "eval/sim/k8s_simulator.hpp"
+#include "tests/unit/patch/patch_test_support.hpp"
 #include "tests/unit/sim/sim_test_support.hpp"
 
 #include <gtest/gtest.h>
@@ -16,6 +17,7 @@
 namespace {
 
 using namespace kfix;
+using namespace kfix::patch_test;
 namespace fs = std::filesystem;
 
 const std::string base_url = "https://k8s.test";
@@ -67,36 +69,47 @@ incident_api load(const std::string& id) {
   return out;
 }
 
-plan resources_and_hpa(const std::string& memory_request) {
-  plan p;
-  p.id = "p1";
-  action r;
-  r.type = action_type::set_resources;
-  r.container = "app";
-  r.params = {{"memory_request", memory_request}};
-  action h;
-  h.type = action_type::set_hpa;
-  h.params = {{"min_replicas", "7"}, {"target_memory_utilization", "75"}};
-  p.actions = {r, h};
-  return p;
-}
+/// The incident cpusat-orders-api-hpa (a Deployment with an HPA) and its
+/// simulated API server.
+class DryRunTargets : public testing::Test {
+protected:
+  DryRunTargets()
+    : incident(load("cpusat-orders-api-hpa")), api(incident.state),
+      client(api) {}
 
-TEST(DryRunTargets, WorkloadAndHpaAreBothDryRun) {
-  auto [inc, state] = load("cpusat-orders-api-hpa");
-  auto made
-    = patching::synthesize_patch(resources_and_hpa("1536Mi"), inc.workload,
-                                 inc.gitops_files, {inc.env, inc.received_at});
-  ASSERT_TRUE(made) << render(made.error());
-  ASSERT_EQ(made->dry_run_targets.size(), 2u);
-  EXPECT_EQ(made->dry_run_targets[0].path,
+  /// A plan changing the workload's memory request and its HPA.
+  patch synthesize(const std::string& memory_request) {
+    const auto& inc = incident.inc;
+    auto made = patching::synthesize_patch(
+      plan_of(
+        {act(action_type::set_resources, "app",
+             {{"memory_request", memory_request}}),
+         act(action_type::set_hpa, "",
+             {{"min_replicas", "7"}, {"target_memory_utilization", "75"}})}),
+      inc.workload, inc.gitops_files, {inc.env, inc.received_at});
+    EXPECT_TRUE(made) << render(made.error());
+    return made ? *made : patch{};
+  }
+
+  check_result dry_run(const std::vector<dry_run_target>& targets) {
+    return safety::dry_run_targets(client, base_url, {}, targets,
+                                   std::chrono::seconds{1});
+  }
+
+  incident_api incident;
+  sim::k8s_simulator api;
+  sim_client client;
+};
+
+TEST_F(DryRunTargets, WorkloadAndHpaAreBothDryRun) {
+  auto made = synthesize("1536Mi");
+  ASSERT_EQ(made.dry_run_targets.size(), 2u);
+  EXPECT_EQ(made.dry_run_targets[0].path,
             "/apis/apps/v1/namespaces/orders/deployments/orders-api");
-  EXPECT_EQ(made->dry_run_targets[1].path,
+  EXPECT_EQ(made.dry_run_targets[1].path,
             "/apis/autoscaling/v2/namespaces/orders/horizontalpodautoscalers/"
             "orders-api");
-  sim::k8s_simulator api{state};
-  sim_client client{api};
-  auto check = safety::dry_run_targets(
-    client, base_url, {}, made->dry_run_targets, std::chrono::seconds{1});
+  auto check = dry_run(made.dry_run_targets);
   EXPECT_TRUE(check.passed) << check.detail;
   EXPECT_EQ(check.rule, "dry_run");
   EXPECT_NE(check.detail.find("horizontalpodautoscalers/orders-api"),
@@ -114,32 +127,24 @@ TEST(DryRunTargets, WorkloadAndHpaAreBothDryRun) {
   }
 }
 
-TEST(DryRunTargets, ARefusalNamesTheObject) {
-  auto [inc, state] = load("cpusat-orders-api-hpa");
+TEST_F(DryRunTargets, ARefusalNamesTheObject) {
   // A request above the 2Gi limit: the API server refuses it (422).
-  auto made
-    = patching::synthesize_patch(resources_and_hpa("3Gi"), inc.workload,
-                                 inc.gitops_files, {inc.env, inc.received_at});
-  ASSERT_TRUE(made) << render(made.error());
-  sim::k8s_simulator api{state};
-  sim_client client{api};
-  auto check = safety::dry_run_targets(
-    client, base_url, {}, made->dry_run_targets, std::chrono::seconds{1});
+  auto made = synthesize("3Gi");
+  auto check = dry_run(made.dry_run_targets);
   EXPECT_FALSE(check.passed);
   EXPECT_NE(check.detail.find("/deployments/orders-api: server-side dry run "
                               "refused (HTTP 422)"),
             std::string::npos)
     << check.detail;
   // The workload's patch alone, the way plans without targets are checked.
-  auto single = safety::dry_run_patch(client, base_url, {}, inc.workload,
-                                      made->k8s_patch, std::chrono::seconds{1});
+  auto single
+    = safety::dry_run_patch(client, base_url, {}, incident.inc.workload,
+                            made.k8s_patch, std::chrono::seconds{1});
   EXPECT_FALSE(single.passed);
   EXPECT_EQ(single.detail.rfind("server-side dry run refused (HTTP 422)", 0),
             0u)
     << single.detail;
-  EXPECT_FALSE(
-    safety::dry_run_targets(client, base_url, {}, {}, std::chrono::seconds{1})
-      .passed);
+  EXPECT_FALSE(dry_run({}).passed);
 }
 
 } // namespace

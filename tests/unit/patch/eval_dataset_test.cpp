@@ -2,6 +2,7 @@
 #include "actors/patch/patch_synthesis.hpp"
 #include "eval/sim/incident.hpp"
 #include "eval/sim/k8s_simulator.hpp"
+#include "tests/unit/patch/patch_test_support.hpp"
 #include "tests/unit/sim/sim_test_support.hpp"
 
 #include <gtest/gtest.h>
@@ -116,15 +117,6 @@ const json* container_of(const json& pod_template, const std::string& name) {
   return nullptr;
 }
 
-action make_action(action_type t, std::string container,
-                   std::map<std::string, std::string> params) {
-  action a;
-  a.type = t;
-  a.container = std::move(container);
-  a.params = std::move(params);
-  return a;
-}
-
 /// The actions that restore revision `revision`: a rollback per container
 /// whose image differs, set_env for env values and set_resources for
 /// resources the revision had otherwise.
@@ -141,7 +133,7 @@ std::vector<action> rollback_actions(const sim::cluster_state& state,
     if (now == nullptr)
       continue;
     if (c.value("image", "") != now->value("image", ""))
-      out.push_back(make_action(
+      out.push_back(patch_test::act(
         action_type::rollback, name,
         {{"to_revision", revision}, {"image", c.value("image", "")}}));
     for (const auto& e : c.value("env", json::array())) {
@@ -152,7 +144,7 @@ std::vector<action> rollback_actions(const sim::cluster_state& state,
         same |= n.value("name", "") == e.value("name", "")
                 && n.value("value", json{}) == e["value"];
       if (!same)
-        out.push_back(make_action(
+        out.push_back(patch_test::act(
           action_type::set_env, name,
           {{"name", e.value("name", "")}, {"value", e.value("value", "")}}));
     }
@@ -172,7 +164,8 @@ std::vector<action> rollback_actions(const sim::cluster_state& state,
           resources[std::string{param} + "_" + suffix] = get(c);
       }
     if (!resources.empty())
-      out.push_back(make_action(action_type::set_resources, name, resources));
+      out.push_back(
+        patch_test::act(action_type::set_resources, name, resources));
   }
   return out;
 }

@@ -44,14 +44,7 @@ std::string file_of(const std::string& path) {
 
 plan one(action_type type, std::string container,
          std::map<std::string, std::string> params) {
-  plan p;
-  p.id = "p1";
-  action a;
-  a.type = type;
-  a.container = std::move(container);
-  a.params = std::move(params);
-  p.actions.push_back(std::move(a));
-  return p;
+  return plan_of({act(type, std::move(container), std::move(params))});
 }
 
 /// The plan must change exactly `path`, as the line operations say.
@@ -255,16 +248,16 @@ TEST(KustomizeOverlay, Json6902PatchesOfOtherFieldsDoNotBlock) {
 }
 
 TEST(KustomizeOverlay, InlineStrategicMergeStringsAndComponents) {
-  const std::string manifest = "apiVersion: apps/v1\n"
-                               "kind: Deployment\n"
-                               "metadata:\n"
-                               "  name: api\n"
-                               "spec:\n"
-                               "  template:\n"
-                               "    spec:\n"
-                               "      containers:\n"
-                               "        - name: app\n"
-                               "          image: r/api:1\n";
+  const std::string head = "apiVersion: apps/v1\n"
+                           "kind: Deployment\n"
+                           "metadata:\n"
+                           "  name: api\n"
+                           "spec:\n"
+                           "  template:\n"
+                           "    spec:\n"
+                           "      containers:\n"
+                           "        - name: app\n";
+  const std::string manifest = head + "          image: r/api:1\n";
   const std::string overlay = "namespace: web\n"
                               "resources:\n"
                               "  - ../base\n"
@@ -282,16 +275,8 @@ TEST(KustomizeOverlay, InlineStrategicMergeStringsAndComponents) {
                                 "kind: Component\n"
                                 "patches:\n"
                                 "  - path: memory.yaml\n";
-  const std::string memory = "apiVersion: apps/v1\n"
-                             "kind: Deployment\n"
-                             "metadata:\n"
-                             "  name: api\n"
-                             "spec:\n"
-                             "  template:\n"
-                             "    spec:\n"
-                             "      containers:\n"
-                             "        - name: app\n"
-                             "          resources: {limits: {memory: 1Gi}}\n";
+  const std::string memory
+    = head + "          resources: {limits: {memory: 1Gi}}\n";
   std::vector<repo_file> fs{
     {"web/base/deployment.yaml", manifest, ""},
     {"web/base/kustomization.yaml", "resources:\n  - deployment.yaml\n", ""},

@@ -19,23 +19,6 @@ using patching::synthesize_patch;
 
 // -- helpers ------------------------------------------------------------------
 
-action act(action_type type, std::string container,
-           std::map<std::string, std::string> params = {}) {
-  action a;
-  a.type = type;
-  a.container = std::move(container);
-  a.params = std::move(params);
-  return a;
-}
-
-plan plan_of(std::vector<action> actions, std::string id = "p1") {
-  plan p;
-  p.id = std::move(id);
-  p.title = "test plan";
-  p.actions = std::move(actions);
-  return p;
-}
-
 std::vector<repo_file> layout(const std::string& name) {
   return read_tree(data_dir / "synthesis" / name);
 }

@@ -1,12 +1,14 @@
 #pragma once
 
 #include "messages/patch.hpp"
+#include "messages/plan.hpp"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -45,6 +47,25 @@ inline std::vector<repo_file> read_tree(const std::filesystem::path& root) {
               return a.path < b.path;
             });
   return files;
+}
+
+/// An action of the vocabulary.
+inline action act(action_type type, std::string container,
+                  std::map<std::string, std::string> params = {}) {
+  action a;
+  a.type = type;
+  a.container = std::move(container);
+  a.params = std::move(params);
+  return a;
+}
+
+/// A plan of `actions`.
+inline plan plan_of(std::vector<action> actions, std::string id = "p1") {
+  plan p;
+  p.id = std::move(id);
+  p.title = "test plan";
+  p.actions = std::move(actions);
+  return p;
 }
 
 /// Splits into lines, each with its line ending.
