@@ -573,11 +573,16 @@ void to_json(nlohmann::json& j, const file_change& x) {
   j = {{"path", x.path}};
 }
 
+void to_json(nlohmann::json& j, const dry_run_target& x) {
+  j = {{"path", x.path}, {"patch", x.patch}};
+}
+
 void to_json(nlohmann::json& j, const patch& x) {
   j = {{"plan_id", x.plan_id},
        {"files", x.files},
        {"diff", x.diff},
-       {"k8s_patch", x.k8s_patch}};
+       {"k8s_patch", x.k8s_patch},
+       {"dry_run_targets", x.dry_run_targets}};
 }
 
 void to_json(nlohmann::json& j, const check_result& x) {

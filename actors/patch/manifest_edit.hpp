@@ -1,11 +1,14 @@
 #pragma once
 
+#include "actors/patch/yaml_edit.hpp"
 #include "messages/alert.hpp"
 #include "messages/error.hpp"
 #include "messages/patch.hpp"
 
 #include <cstddef>
+#include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,14 +26,44 @@ struct manifest_location {
   size_t document = 0;
 };
 
+/// The path of the pod spec in a document of `kind`: `spec` for Pod,
+/// `spec.template.spec` for Deployment, StatefulSet, DaemonSet, ReplicaSet,
+/// ReplicationController and Job, `spec.jobTemplate.spec.template.spec` for
+/// CronJob; nothing for other kinds.
+std::optional<yaml_path> pod_spec_path(const std::string& kind);
+
+/// The path of container `name` below a pod spec.
+yaml_path container_path(const yaml_path& pod_spec, const std::string& name);
+
+/// What `find_manifest` looks for.
+struct manifest_query {
+  /// Case-insensitive; empty accepts any workload kind.
+  std::string kind;
+  /// `metadata.name`; empty accepts any.
+  std::string name;
+  /// The namespace the object must (be able to) land in; empty accepts any.
+  std::string ns;
+  /// Further condition on the document (an HPA's `scaleTargetRef`).
+  std::function<bool(const YAML::Node&)> accept;
+  /// The object as errors name it ("Deployment shop/checkout").
+  std::string what;
+};
+
+/// The one manifest document that matches `q`, chosen as
+/// `find_workload_manifest` describes.
+[[nodiscard]] caf::expected<manifest_location>
+find_manifest(const std::vector<repo_file>& files, const manifest_query& q);
+
 /// Finds the manifest of `w` among the `*.yaml`/`*.yml` files: a document
 /// whose `kind` (case-insensitive; an empty `w.kind` accepts any workload
 /// kind) and `metadata.name` match and whose namespace is `w.ns` or absent.
-/// The namespace of a document is the `namespace:` of a kustomization.yaml
-/// in the same folder if there is one (kustomize overrides the documents'
-/// own), else its `metadata.namespace`. An exact namespace match beats a
-/// document without namespace. Files that do not parse (Helm templates,
-/// broken YAML) are skipped.
+/// The namespaces of a document are those the kustomizations that build its
+/// file give it (see `kustomize_namespaces`), else the `namespace:` of a
+/// kustomization.yaml in the same folder if there is one (kustomize
+/// overrides the documents' own), else its `metadata.namespace`. An exact
+/// namespace match beats a document without namespace. Files a
+/// kustomization uses as patches are not manifests, and files that do not
+/// parse (Helm templates, broken YAML) are skipped.
 ///
 /// Errors: `ec::not_found` naming the workload when nothing matches;
 /// `ec::invalid_input` listing the paths when two documents match equally
@@ -51,6 +84,15 @@ struct resource_edit {
   /// the key.
   std::string value;
 };
+
+/// Checks one resource edit: field, resource and quantity (`ec::invalid_input`
+/// naming the problem).
+[[nodiscard]] caf::error check_resource_edit(const resource_edit& e);
+
+/// The YAML edit of a resource edit for the container at `container`
+/// (`unset` removes the key and the `limits`/`requests`/`resources` maps it
+/// empties).
+yaml_edit to_yaml_edit(const resource_edit& e, const yaml_path& container);
 
 /// Applies `edits` (in order) to document `document` of the manifest `text`
 /// and returns the new text. Works for Pod (`spec.containers`), Deployment,

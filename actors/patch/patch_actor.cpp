@@ -25,8 +25,10 @@ patch_stage(patch_actor::stateful_pointer<patch_state>, services_ptr services) {
           return listed.error();
         files = std::move(*listed);
       }
-      return std::make_shared<const patch_set>(patching::synthesize_all(
-        *d, pipeline::target_workload(job->incident->alert, *bundle), files));
+      const auto& alert = job->incident->alert;
+      return std::make_shared<const patch_set>(
+        patching::synthesize_all(*d, pipeline::target_workload(alert, *bundle),
+                                 files, patching::options_for(alert)));
     },
   };
 }

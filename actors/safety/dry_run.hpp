@@ -2,6 +2,7 @@
 
 #include "actors/common/http_client.hpp"
 #include "messages/alert.hpp"
+#include "messages/patch.hpp"
 #include "messages/verdict.hpp"
 
 #include <string>
@@ -14,9 +15,17 @@ namespace kfix::safety {
 /// checkout"); empty for an unknown kind.
 std::string workload_path(const workload_ref& w);
 
-/// Sends the strategic-merge patch with `?dryRun=All` (server-side dry run:
-/// admission and validation run, nothing is stored) and reports the result
-/// as the `dry_run` check.
+/// Sends each target's strategic-merge patch with `?dryRun=All` (server-side
+/// dry run: admission and validation run, nothing is stored) and reports
+/// them as one `dry_run` check, passed when the server accepts every patch;
+/// the detail names the objects (and the first refusal).
+check_result
+dry_run_targets(http::client& client, const std::string& base_url,
+                const std::vector<std::pair<std::string, std::string>>& headers,
+                const std::vector<dry_run_target>& targets,
+                std::chrono::milliseconds timeout);
+
+/// `dry_run_targets` for one strategic-merge patch of the workload.
 check_result
 dry_run_patch(http::client& client, const std::string& base_url,
               const std::vector<std::pair<std::string, std::string>>& headers,

@@ -24,9 +24,14 @@ std::vector<verdict> judge(const decision& d, const context_bundle& bundle,
     const auto* made = pipeline::find_patch(patches, p.id);
     if (v.accepted && made != nullptr) {
       if (client != nullptr && !endpoints.kubernetes_url.empty()) {
-        auto check = dry_run_patch(*client, endpoints.kubernetes_url,
-                                   endpoints.kubernetes_headers, workload,
-                                   made->k8s_patch, cfg.kubernetes.timeout);
+        auto check
+          = made->dry_run_targets.empty()
+              ? dry_run_patch(*client, endpoints.kubernetes_url,
+                              endpoints.kubernetes_headers, workload,
+                              made->k8s_patch, cfg.kubernetes.timeout)
+              : dry_run_targets(*client, endpoints.kubernetes_url,
+                                endpoints.kubernetes_headers,
+                                made->dry_run_targets, cfg.kubernetes.timeout);
         v.accepted = check.passed;
         v.checks.push_back(std::move(check));
       } else if (cfg.policy.require_dry_run) {

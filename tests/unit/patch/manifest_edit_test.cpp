@@ -1,14 +1,13 @@
 #include "actors/common/quantity.hpp"
 #include "actors/patch/manifest_edit.hpp"
 #include "actors/patch/unified_diff.hpp"
+#include "tests/unit/patch/patch_test_support.hpp"
 
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -21,97 +20,7 @@ using kfix::patching::resource_edit;
 
 namespace {
 
-const fs::path data_dir = fs::path{KFIX_SOURCE_DIR} / "tests/data/patch";
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in{p, std::ios::binary};
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
-std::string data(const std::string& name) {
-  auto text = slurp(data_dir / name);
-  EXPECT_FALSE(text.empty()) << "missing test data " << name;
-  return text;
-}
-
-/// Splits into lines, each with its line ending.
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> result;
-  size_t begin = 0;
-  while (begin < text.size()) {
-    auto end = text.find('\n', begin);
-    end = end == std::string::npos ? text.size() : end + 1;
-    result.push_back(text.substr(begin, end - begin));
-    begin = end;
-  }
-  return result;
-}
-
-// -- expected outputs as line operations --------------------------------------
-
-/// One hand-written change of the input, by 1-based line number of the
-/// input. New lines are given without line ending; the test adds `eol`.
-struct line_op {
-  enum kind_t { replace, insert_after, erase } kind;
-  size_t line;
-  std::vector<std::string> lines; // replace: exactly one; erase: none
-  size_t last = 0;                // erase: last line (inclusive)
-};
-
-line_op replace(size_t line, std::string text) {
-  return {line_op::replace, line, {std::move(text)}};
-}
-
-line_op insert_after(size_t line, std::vector<std::string> lines) {
-  return {line_op::insert_after, line, std::move(lines)};
-}
-
-line_op erase(size_t first, size_t last) {
-  return {line_op::erase, first, {}, last};
-}
-
-/// Builds the expected text; a line with no ending (the last) keeps none,
-/// and lines inserted after it give it `eol`.
-std::string expected_text(const std::string& input,
-                          const std::vector<line_op>& ops,
-                          const std::string& eol) {
-  auto in = lines_of(input);
-  std::string out;
-  for (size_t i = 0; i < in.size(); ++i) {
-    auto no = i + 1;
-    auto line = in[i];
-    auto ending
-      = line.size() >= eol.size()
-            && line.compare(line.size() - eol.size(), eol.size(), eol) == 0
-          ? eol
-          : std::string{};
-    bool erased = false;
-    std::vector<std::string> inserted;
-    for (const auto& op : ops) {
-      if (op.kind == line_op::replace && op.line == no)
-        line = op.lines.front() + ending;
-      if (op.kind == line_op::erase && op.line <= no && no <= op.last)
-        erased = true;
-      if (op.kind == line_op::insert_after && op.line == no)
-        inserted = op.lines;
-    }
-    if (erased)
-      continue;
-    if (!inserted.empty() && ending.empty()) {
-      // The last line gets a line ending; the last inserted line none.
-      out += line + eol;
-      for (size_t k = 0; k < inserted.size(); ++k)
-        out += inserted[k] + (k + 1 < inserted.size() ? eol : "");
-      continue;
-    }
-    out += line;
-    for (const auto& l : inserted)
-      out += l + eol;
-  }
-  return out;
-}
+using namespace kfix::patch_test;
 
 /// The input lines no op touches must appear, byte for byte and in order,
 /// in the output.
@@ -571,19 +480,6 @@ TEST(ManifestRead, ContainerResourcesAsWritten) {
 }
 
 // -- find_workload_manifest ---------------------------------------------------
-
-std::vector<repo_file> read_tree(const fs::path& root) {
-  std::vector<repo_file> files;
-  for (const auto& entry : fs::recursive_directory_iterator(root))
-    if (entry.is_regular_file())
-      files.push_back({fs::relative(entry.path(), root).generic_string(),
-                       slurp(entry.path()), ""});
-  std::sort(files.begin(), files.end(),
-            [](const repo_file& a, const repo_file& b) {
-              return a.path < b.path;
-            });
-  return files;
-}
 
 class ManifestFind : public testing::Test {
 protected:

@@ -1,11 +1,9 @@
 #include "actors/patch/manifest_edit.hpp"
 #include "actors/patch/unified_diff.hpp"
+#include "tests/unit/patch/patch_test_support.hpp"
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -15,14 +13,7 @@ using kfix::patching::unified_diff;
 
 namespace {
 
-std::string data(const std::string& name) {
-  auto path
-    = std::filesystem::path{KFIX_SOURCE_DIR} / "tests/data/patch" / name;
-  std::ifstream in{path, std::ios::binary};
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
+using kfix::patch_test::data;
 
 TEST(Diff, OneLineChangeInManifest) {
   auto before = data("deployment_two_containers.yaml");
