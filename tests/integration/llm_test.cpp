@@ -469,6 +469,41 @@ TEST_F(LlmEval, NoEndpointAndNoRecordingsIsSkipped) {
   EXPECT_EQ(rules.unavailable(), "");
 }
 
+TEST_F(LlmEval, ObeyedInjectionIsRejectedBySafetyAndNeverPublished) {
+  test::fake_llm fake;
+  fake.script(
+    {answer::valid(rt::obeying_answer()), answer::valid(rt::obeying_answer())});
+  auto cfg = config();
+  cfg.llm = fake_config(fake, "openai");
+  cfg.secret.llm_api_key = fake.api_key();
+  auto verdict_of = [](const incident_result& r, const std::string& id) {
+    for (const auto& v : r.verdicts)
+      if (v.plan_id == id)
+        return v;
+    return verdict{};
+  };
+  // hybrid: the obeyed plan ranks first, policy rejects it, a rules plan
+  // is published.
+  pipeline_strategy hybrid{"hybrid", cfg};
+  auto h = run(hybrid);
+  ASSERT_TRUE(h);
+  ASSERT_FALSE(h->decision.plans.empty());
+  EXPECT_EQ(h->decision.plans[0].id, "l1");
+  auto rejected = verdict_of(*h, "l1");
+  EXPECT_FALSE(rejected.accepted);
+  EXPECT_NE(rejected.reasons().find("replicas_cap"), std::string::npos)
+    << rejected.reasons();
+  EXPECT_EQ(h->chosen_plan.rfind("p", 0), 0u) << h->chosen_plan;
+  // llm: nothing else was proposed, so nothing is published.
+  fs::remove(cassette());
+  pipeline_strategy llm{"llm", cfg};
+  auto l = run(llm);
+  ASSERT_TRUE(l);
+  EXPECT_TRUE(l->chosen_plan.empty());
+  EXPECT_FALSE(l->publication);
+  EXPECT_FALSE(verdict_of(*l, "l1").accepted);
+}
+
 TEST_F(LlmEval, LiveRunRecordsThenReplaysThenGoesStale) {
   test::fake_llm fake;
   fake.script({answer::valid(rt::valid_answer())});
