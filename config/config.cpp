@@ -615,6 +615,16 @@ const std::vector<std::string>& reasoning_strategies() {
   return names;
 }
 
+std::string llm_config::prompt_path() const {
+  std::error_code err;
+  auto fallback = std::filesystem::path{KFIX_SOURCE_DIR} / prompt_file;
+  if (std::filesystem::path{prompt_file}.is_relative()
+      && !std::filesystem::exists(prompt_file, err)
+      && std::filesystem::exists(fallback, err))
+    return fallback.string();
+  return prompt_file;
+}
+
 bool uses_llm(const std::string& strategy) {
   return strategy == "llm" || strategy == "hybrid";
 }
@@ -721,7 +731,7 @@ caf::error agent_config::validate() const {
                           "llm.model (docs/llm.md)");
   std::error_code missing;
   if (uses_llm(reasoning.strategy)
-      && !std::filesystem::is_regular_file(llm.prompt_file, missing))
+      && !std::filesystem::is_regular_file(llm.prompt_path(), missing))
     return make_error(ec::invalid_config, "llm.prompt_file: " + llm.prompt_file
                                             + " does not exist");
   if (auto err = sizing.validate())

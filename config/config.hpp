@@ -143,6 +143,11 @@ struct llm_config {
     return !base_url.empty();
   }
 
+  /// The prompt file to load: `prompt_file`, except that a relative one
+  /// missing from the working directory falls back to the source tree the
+  /// binary was built from (as the playbooks do).
+  std::string prompt_path() const;
+
   /// Errors start with the field: "llm.provider: must be ...".
   [[nodiscard]] caf::error validate() const;
 };

@@ -117,13 +117,13 @@ reasoning_stage(reasoning_actor::stateful_pointer<reasoning_state> self,
     if (cfg.llm.has_endpoint())
       st.llm = std::make_shared<reasoning::llm_client>(services->http, cfg.llm,
                                                        cfg.secret.llm_api_key);
-    if (auto tpl = reasoning::load_prompt_template(cfg.llm.prompt_file))
+    if (auto tpl = reasoning::load_prompt_template(cfg.llm.prompt_path()))
       st.prompt = std::move(*tpl);
     else
       st.prompt_error = render(tpl.error());
     if (!st.prompt)
       log::error("reasoning", "prompt-not-loaded",
-                 {{"file", cfg.llm.prompt_file}, {"error", st.prompt_error}});
+                 {{"file", cfg.llm.prompt_path()}, {"error", st.prompt_error}});
   }
   return {
     [=](atom::plan, const job_ptr& job, const bundle_ptr& bundle) {

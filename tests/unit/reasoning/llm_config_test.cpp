@@ -123,6 +123,8 @@ TEST(LlmStrategies, NeedAnEndpointOutsideTheEval) {
   cfg.llm.base_url = "http://localhost:11434/v1";
   cfg.llm.model = "llama3.1";
   EXPECT_FALSE(cfg.validate()) << render(cfg.validate());
+  // The default prompt is found from any working directory.
+  EXPECT_TRUE(fs::is_regular_file(llm_config{}.prompt_path()));
   cfg.llm.prompt_file = "/nonexistent/prompt.txt";
   ASSERT_TRUE(cfg.validate());
   EXPECT_NE(render(cfg.validate()).find("llm.prompt_file"), std::string::npos);
