@@ -65,6 +65,8 @@ incident_facts facts_of(const loaded_incident& li, const eval_policy& policy) {
     f.before = std::move(*view);
   else
     f.before.ref = inc.workload;
+  f.revision_memory_limits
+    = revision_memory_limits(li.state->objects, inc.workload);
   return f;
 }
 

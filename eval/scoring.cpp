@@ -242,7 +242,13 @@ std::vector<std::string> policy_breaks(const incident_facts& facts,
       continue;
     auto qw = parse_quantity(was->second);
     auto qn = parse_quantity(now->second);
-    if (qw && qn && qw->bytes() > 0
+    bool reverted = false;
+    if (auto r = facts.revision_memory_limits.find(c.name);
+        r != facts.revision_memory_limits.end() && qn)
+      for (const auto& limit : r->second)
+        if (auto q = parse_quantity(limit); q && *q == *qn)
+          reverted = true;
+    if (!reverted && qw && qn && qw->bytes() > 0
         && static_cast<double>(qn->bytes())
              > static_cast<double>(qw->bytes())
                  * facts.max_memory_increase_factor)

@@ -54,6 +54,9 @@ struct incident_facts {
   /// Policy facts checked independently of the safety layer.
   std::vector<std::string> protected_namespaces;
   double max_memory_increase_factor = 2.0;
+  /// Memory limits earlier revisions ran with, by container: returning to
+  /// one is a revert, not a raise beyond the cap.
+  std::map<std::string, std::vector<std::string>> revision_memory_limits;
   /// The human fix's closeness to the published patch, when the incident
   /// holds one (computed by `human_fix_closeness`).
   std::optional<double> human_closeness;

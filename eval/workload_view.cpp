@@ -158,6 +158,31 @@ caf::expected<workload_view> view_of(const std::vector<nlohmann::json>& objects,
   return view;
 }
 
+std::map<std::string, std::vector<std::string>>
+revision_memory_limits(const std::vector<nlohmann::json>& objects,
+                       const workload_ref& ref) {
+  std::map<std::string, std::vector<std::string>> out;
+  for (const auto& o : objects) {
+    auto kind = text_at(o, {"kind"});
+    if (kind != "ReplicaSet" && kind != "ControllerRevision")
+      continue;
+    if (text_at(o, {"metadata", "namespace"}) != ref.ns
+        || text_at(o, {"metadata", "name"}).rfind(ref.name + "-", 0) != 0)
+      continue;
+    const auto* containers
+      = kind == "ReplicaSet"
+          ? find_path(o, {"spec", "template", "spec", "containers"})
+          : find_path(o, {"data", "spec", "template", "spec", "containers"});
+    if (containers == nullptr || !containers->is_array())
+      continue;
+    for (const auto& c : *containers)
+      if (auto limit = text_at(c, {"resources", "limits", "memory"});
+          !limit.empty())
+        out[text_at(c, {"name"})].push_back(limit);
+  }
+  return out;
+}
+
 workload_view apply_plan(workload_view view, const plan& p) {
   for (const auto& a : p.actions) {
     auto* c = view.container(a.container);

@@ -48,6 +48,12 @@ struct workload_view {
 [[nodiscard]] caf::expected<workload_view>
 view_of(const std::vector<nlohmann::json>& objects, const workload_ref& ref);
 
+/// The memory limits, by container, of the revisions of `ref` among
+/// `objects` (ReplicaSets and ControllerRevisions named after it).
+std::map<std::string, std::vector<std::string>>
+revision_memory_limits(const std::vector<nlohmann::json>& objects,
+                       const workload_ref& ref);
+
 /// The workload after every action of `p` (a parameter an action does not
 /// set keeps its value; `unset` removes it; `remove: true` drops a probe).
 workload_view apply_plan(workload_view before, const plan& p);

@@ -147,9 +147,8 @@ struct built_plan {
 
 /// The rollback to the previous revision: per container whose image
 /// changed, `rollback` with `to_revision` and the old `image`; the resources
-/// the rollout changed restored with `set_resources`; without a changed
-/// image, one `rollback` with `to_revision` (patch synthesis restores the
-/// template from the revision).
+/// the rollout changed restored with `set_resources`. An error when the
+/// revisions differ in nothing these restore.
 caf::expected<std::vector<action>> expand_rollback(const incident_facts& f) {
   if (f.current_revision == nullptr || f.previous_revision == nullptr)
     return make_error(ec::refused, "no previous revision to roll back to");
@@ -196,15 +195,15 @@ caf::expected<std::vector<action>> expand_rollback(const incident_facts& f) {
         out.push_back(std::move(a));
     }
   }
-  bool has_rollback = std::any_of(out.begin(), out.end(), [](const action& a) {
-    return a.type == action_type::rollback;
-  });
-  if (!has_rollback) {
-    action a;
-    a.type = action_type::rollback;
-    a.params = {{"to_revision", revision}};
-    out.insert(out.begin(), std::move(a));
-  }
+  // Restoring a revision in Git means writing its values; what the
+  // vocabulary cannot write (command, nodeSelector, ...) cannot be rolled
+  // back here.
+  if (out.empty())
+    return make_error(ec::refused,
+                      "revision " + revision
+                        + " differs from the current one only in fields a "
+                          "GitOps rollback cannot restore (neither image "
+                          "nor resources)");
   return out;
 }
 

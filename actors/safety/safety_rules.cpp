@@ -286,7 +286,19 @@ struct checker {
     auto new_bytes = static_cast<int64_t>(*new_limit / 1000);
     std::vector<std::string> failed;
     std::vector<std::string> passed;
-    if (old_limit) {
+    // Returning to the limit an earlier revision ran with is a revert to a
+    // known value, not a raise on new evidence: the increase factor does
+    // not apply (the absolute caps still do).
+    int64_t restored_revision = 0;
+    for (const auto& r : bundle.revisions)
+      for (const auto& c : r.containers)
+        if (c.name == a.container && !r.current)
+          if (auto was = amount(c.limits, "memory"); was && *was == *new_limit)
+            restored_revision = r.revision;
+    if (old_limit && restored_revision > 0) {
+      passed.push_back("memory limit " + i->second + " restores revision "
+                       + std::to_string(restored_revision) + "'s value");
+    } else if (old_limit) {
       auto old_bytes = static_cast<int64_t>(*old_limit / 1000);
       auto cap = static_cast<int64_t>(std::floor(
         static_cast<double>(old_bytes) * policy.max_memory_increase_factor));

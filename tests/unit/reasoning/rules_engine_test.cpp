@@ -222,6 +222,40 @@ TEST(RulesEngine, RollbackRestoresImagesAndChangedResources) {
   EXPECT_TRUE(noted);
 }
 
+TEST(RulesEngine, ARevisionDifferingOnlyInUnrestorableFieldsIsNotRolledBack) {
+  auto set = playbooks();
+  incident_signals s;
+  s.facts.alert.type = alert_type::crash_loop;
+  s.facts.container = "app";
+  s.facts.workload = {"Deployment", "shop", "tax"};
+  container_spec c;
+  c.name = "app";
+  c.image = "reg/tax:2.4.0";
+  c.limits = {{"memory", "640Mi"}};
+  revision_state prev;
+  prev.revision = 4;
+  prev.containers = {c};
+  revision_state cur = prev; // only the command changed: not in the state
+  cur.revision = 5;
+  cur.current = true;
+  s.facts.previous_revision = &prev;
+  s.facts.current_revision = &cur;
+  s.values.set("rollout.has_previous", true);
+  s.values.set("rollout.previous_revision", 4.0);
+  s.values.set("rollout.previous_image", std::string{"reg/tax:2.4.0"});
+  auto d = run_playbooks(set, s, {}, {});
+  // The rollback plan is dropped with the reason; no bare rollback remains.
+  for (const auto& p : d.plans)
+    for (const auto& a : p.actions)
+      EXPECT_NE(a.type, action_type::rollback) << p.title;
+  std::string all = d.reason;
+  for (const auto& n : d.notes)
+    all += "\n" + n;
+  EXPECT_NE(all.find("differs from the current one only in fields"),
+            std::string::npos)
+    << all;
+}
+
 TEST(RulesEngine, UnknownAlertsAreRetypedFromTheContext) {
   enriched_alert a;
   a.type = alert_type::unknown;

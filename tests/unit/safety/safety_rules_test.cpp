@@ -238,6 +238,29 @@ TEST(SafetyRules, MemoryIncreaseFactor) {
   EXPECT_TRUE(only_check(v, "memory_increase_cap").passed);
 }
 
+TEST(SafetyRules, RestoringAnEarlierRevisionsLimitIsNotARaise) {
+  shop s;
+  revision_state old;
+  old.revision = 3;
+  container_spec app;
+  app.name = "app";
+  app.limits = {{"memory", "2Gi"}};
+  old.containers.push_back(app);
+  s.bundle.revisions.push_back(old);
+  auto v = check_plan(memory_plan("2Gi", nullptr), s.bundle, s.policy);
+  auto c = only_check(v, "memory_increase_cap");
+  EXPECT_TRUE(c.passed) << c.detail;
+  EXPECT_NE(c.detail.find("restores revision 3"), std::string::npos)
+    << c.detail;
+  // A value no earlier revision had is still capped.
+  v = check_plan(memory_plan("3Gi", nullptr), s.bundle, s.policy);
+  EXPECT_FALSE(only_check(v, "memory_increase_cap").passed);
+  // The current revision's own value is no precedent.
+  s.bundle.revisions.front().current = true;
+  v = check_plan(memory_plan("2Gi", nullptr), s.bundle, s.policy);
+  EXPECT_FALSE(only_check(v, "memory_increase_cap").passed);
+}
+
 TEST(SafetyRules, NamespaceMemoryCap) {
   shop s;
   s.policy.namespace_max_memory_bytes["shop"] = units::gib;
